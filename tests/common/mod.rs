@@ -55,7 +55,10 @@ pub fn container(service: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_string();
-    assert!(!id.is_empty(), "no running lab container for service {service}");
+    assert!(
+        !id.is_empty(),
+        "no running lab container for service {service}"
+    );
     id
 }
 

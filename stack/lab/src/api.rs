@@ -32,8 +32,13 @@ impl Api {
 
     fn set_fault(&self, f: Fault) {
         *self.fault.write().unwrap_or_else(|p| p.into_inner()) = f;
-        let v = VersionLabels { version: self.version.to_string() };
-        self.metrics.fault_error_rate.get_or_create(&v).set(f.error_rate);
+        let v = VersionLabels {
+            version: self.version.to_string(),
+        };
+        self.metrics
+            .fault_error_rate
+            .get_or_create(&v)
+            .set(f.error_rate);
         self.metrics
             .fault_latency
             .get_or_create(&v)
@@ -47,10 +52,18 @@ pub fn router(api: Api) -> Router {
         .route("/events", axum::routing::post(create_event))
         .route("/stats", get(stats))
         .route("/metrics", get(metrics_text))
-        .route("/admin/fault", get(get_fault).put(put_fault).delete(clear_fault))
+        .route(
+            "/admin/fault",
+            get(get_fault).put(put_fault).delete(clear_fault),
+        )
         .route_layer(middleware::from_fn_with_state(api.clone(), inject_fault))
         .route_layer(middleware::from_fn_with_state(api.clone(), observe))
-        .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({"error": "no such route"}))) })
+        .fallback(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                Json(json!({"error": "no such route"})),
+            )
+        })
         .layer(middleware::from_fn_with_state(api.clone(), version_header))
         .with_state(api)
 }
@@ -75,7 +88,10 @@ async fn observe(State(api): State<Api>, req: Request, next: Next) -> Response {
     let version = api.version.to_string();
     api.metrics
         .latency
-        .get_or_create(&RouteLabels { route: route.clone(), version: version.clone() })
+        .get_or_create(&RouteLabels {
+            route: route.clone(),
+            version: version.clone(),
+        })
         .observe(started.elapsed().as_secs_f64());
     api.metrics
         .requests
@@ -99,7 +115,10 @@ async fn inject_fault(State(api): State<Api>, req: Request, next: Next) -> Respo
             tokio::time::sleep(delay).await;
         }
         if fault.fails(rand::random::<f64>()) {
-            return (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": "injected fault"})))
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({"error": "injected fault"})),
+            )
                 .into_response();
         }
     }
@@ -120,7 +139,11 @@ async fn health(State(api): State<Api>) -> Response {
     )
     .await;
     let redis_ok = matches!(ping, Ok(Ok(_)));
-    let status = if pg_ok && redis_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if pg_ok && redis_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let word = |ok: bool| if ok { "ok" } else { "down" };
     (
         status,
@@ -136,7 +159,10 @@ async fn health(State(api): State<Api>) -> Response {
 
 fn unavailable(what: &str, err: impl std::fmt::Display) -> Response {
     tracing::warn!("{what}: {err}");
-    (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"error": format!("{what} unavailable")})))
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({"error": format!("{what} unavailable")})),
+    )
         .into_response()
 }
 
@@ -160,14 +186,24 @@ async fn create_event(State(api): State<Api>, body: Bytes) -> Response {
         Err(e) => return unavailable("postgres", e),
     };
     let mut con = api.redis.clone();
-    if let Err(e) = redis::cmd("LPUSH").arg(JOBS).arg(id).query_async::<i64>(&mut con).await {
+    if let Err(e) = redis::cmd("LPUSH")
+        .arg(JOBS)
+        .arg(id)
+        .query_async::<i64>(&mut con)
+        .await
+    {
         // Without a job the row would sit queued forever: take it back.
-        let _ = sqlx::query("DELETE FROM events WHERE id = $1").bind(id).execute(&api.pool).await;
+        let _ = sqlx::query("DELETE FROM events WHERE id = $1")
+            .bind(id)
+            .execute(&api.pool)
+            .await;
         return unavailable("redis", e);
     }
     api.metrics
         .events_created
-        .get_or_create(&VersionLabels { version: api.version.to_string() })
+        .get_or_create(&VersionLabels {
+            version: api.version.to_string(),
+        })
         .inc();
     (
         StatusCode::CREATED,
@@ -215,7 +251,10 @@ async fn stats(State(api): State<Api>) -> Response {
 
 async fn metrics_text(State(api): State<Api>) -> Response {
     (
-        [("content-type", "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            "content-type",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         metrics::render(&api.metrics.registry),
     )
         .into_response()
@@ -229,7 +268,11 @@ async fn put_fault(State(api): State<Api>, body: Bytes) -> Response {
     match api.fault().apply(&body) {
         Ok(next) => {
             api.set_fault(next);
-            tracing::info!(error_rate = next.error_rate, extra_latency_ms = next.extra_latency_ms, "fault set");
+            tracing::info!(
+                error_rate = next.error_rate,
+                extra_latency_ms = next.extra_latency_ms,
+                "fault set"
+            );
             Json(next).into_response()
         }
         Err(error) => (StatusCode::BAD_REQUEST, Json(json!({"error": error}))).into_response(),

@@ -24,7 +24,9 @@ where
                 delay = (delay * 2).min(Duration::from_secs(4));
                 tries += 1;
             }
-            Err(err) => return Err(err.context(format!("{what} not reachable after {tries} tries"))),
+            Err(err) => {
+                return Err(err.context(format!("{what} not reachable after {tries} tries")))
+            }
         }
     }
 }

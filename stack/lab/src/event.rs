@@ -61,7 +61,10 @@ mod tests {
 
     #[test]
     fn payload_defaults_to_empty_object() {
-        assert_eq!(parse(br#"{"type":"x"}"#).unwrap().payload, serde_json::json!({}));
+        assert_eq!(
+            parse(br#"{"type":"x"}"#).unwrap().payload,
+            serde_json::json!({})
+        );
     }
 
     #[test]

@@ -69,7 +69,11 @@ impl Tally {
             ok: self.ok,
             errors: self.errors,
             seconds: (secs * 100.0).round() / 100.0,
-            rps: if secs > 0.0 { (sent as f64 / secs * 10.0).round() / 10.0 } else { 0.0 },
+            rps: if secs > 0.0 {
+                (sent as f64 / secs * 10.0).round() / 10.0
+            } else {
+                0.0
+            },
             p50_ms: percentile(&self.latencies_us, 0.50) as f64 / 1000.0,
             p99_ms: percentile(&self.latencies_us, 0.99) as f64 / 1000.0,
             by_version: self.by_version,

@@ -69,20 +69,39 @@ impl Default for ApiMetrics {
         let events_created = Family::<VersionLabels, Counter>::default();
         let fault_error_rate = Family::<VersionLabels, FloatGauge>::default();
         let fault_latency = Family::<VersionLabels, FloatGauge>::default();
-        registry.register("lab_http_requests", "HTTP requests answered", requests.clone());
+        registry.register(
+            "lab_http_requests",
+            "HTTP requests answered",
+            requests.clone(),
+        );
         registry.register(
             "lab_http_request_duration_seconds",
             "Time to answer an HTTP request",
             latency.clone(),
         );
-        registry.register("lab_events_created", "Events written and queued", events_created.clone());
-        registry.register("lab_fault_error_rate", "Injected error share", fault_error_rate.clone());
+        registry.register(
+            "lab_events_created",
+            "Events written and queued",
+            events_created.clone(),
+        );
+        registry.register(
+            "lab_fault_error_rate",
+            "Injected error share",
+            fault_error_rate.clone(),
+        );
         registry.register(
             "lab_fault_extra_latency_seconds",
             "Injected extra latency",
             fault_latency.clone(),
         );
-        ApiMetrics { registry, requests, latency, events_created, fault_error_rate, fault_latency }
+        ApiMetrics {
+            registry,
+            requests,
+            latency,
+            events_created,
+            fault_error_rate,
+            fault_latency,
+        }
     }
 }
 
@@ -101,19 +120,33 @@ impl Default for WorkerMetrics {
         let resolution = Histogram::new(exponential_buckets(0.005, 2.0, 16));
         let queue_depth = Gauge::default();
         let processing_depth = Gauge::default();
-        registry.register("lab_jobs_processed", "Jobs handled by outcome", processed.clone());
+        registry.register(
+            "lab_jobs_processed",
+            "Jobs handled by outcome",
+            processed.clone(),
+        );
         registry.register(
             "lab_job_resolution_seconds",
             "Time from an event's creation to its final state",
             resolution.clone(),
         );
-        registry.register("lab_queue_depth", "Jobs waiting in Redis", queue_depth.clone());
+        registry.register(
+            "lab_queue_depth",
+            "Jobs waiting in Redis",
+            queue_depth.clone(),
+        );
         registry.register(
             "lab_processing_depth",
             "Jobs taken by a worker, not finished",
             processing_depth.clone(),
         );
-        WorkerMetrics { registry, processed, resolution, queue_depth, processing_depth }
+        WorkerMetrics {
+            registry,
+            processed,
+            resolution,
+            queue_depth,
+            processing_depth,
+        }
     }
 }
 
@@ -126,7 +159,11 @@ impl Default for LoadMetrics {
     fn default() -> Self {
         let mut registry = Registry::default();
         let requests = Family::<LoadLabels, Counter>::default();
-        registry.register("lab_load_requests", "Requests sent by the load generator", requests.clone());
+        registry.register(
+            "lab_load_requests",
+            "Requests sent by the load generator",
+            requests.clone(),
+        );
         LoadMetrics { registry, requests }
     }
 }

@@ -69,13 +69,22 @@ pub async fn reclaim_all(con: &mut ConnectionManager) -> Result<i64> {
 
 /// Returns jobs whose lease is missing or expired to the queue.
 pub async fn reap(con: &mut ConnectionManager, lease: Duration, skip: i64) -> Result<usize> {
-    let ids: Vec<String> = redis::cmd("LRANGE").arg(PROCESSING).arg(0).arg(-1).query_async(con).await?;
+    let ids: Vec<String> = redis::cmd("LRANGE")
+        .arg(PROCESSING)
+        .arg(0)
+        .arg(-1)
+        .query_async(con)
+        .await?;
     let mut moved = 0;
     for id in ids {
         if id.parse::<i64>().ok() == Some(skip) {
             continue;
         }
-        let taken: Option<i64> = redis::cmd("HGET").arg(LEASES).arg(&id).query_async(con).await?;
+        let taken: Option<i64> = redis::cmd("HGET")
+            .arg(LEASES)
+            .arg(&id)
+            .query_async(con)
+            .await?;
         if taken.is_some_and(|t| now_secs() - t < lease.as_secs() as i64) {
             continue;
         }
@@ -120,7 +129,12 @@ impl Worker {
     }
 
     async fn handle(&mut self, id: i64, raw: &str) -> Result<()> {
-        redis::cmd("HSET").arg(LEASES).arg(raw).arg(now_secs()).query_async::<i64>(&mut self.redis).await?;
+        redis::cmd("HSET")
+            .arg(LEASES)
+            .arg(raw)
+            .arg(now_secs())
+            .query_async::<i64>(&mut self.redis)
+            .await?;
         let row: Option<(i32, f64)> = sqlx::query_as(
             "UPDATE events SET status = 'processing', attempts = attempts + 1, updated_at = now()
              WHERE id = $1 AND status IN ('queued', 'processing')
@@ -138,21 +152,31 @@ impl Worker {
         let outcome = decide(failed, attempts, self.settings.max_attempts);
         let (status, error) = match outcome {
             Outcome::Done => ("done", None),
-            Outcome::Retry => ("queued", Some(format!("simulated failure on attempt {attempts}"))),
+            Outcome::Retry => (
+                "queued",
+                Some(format!("simulated failure on attempt {attempts}")),
+            ),
             Outcome::Failed => ("failed", Some(format!("gave up after {attempts} attempts"))),
         };
-        sqlx::query("UPDATE events SET status = $2, last_error = $3, updated_at = now() WHERE id = $1")
-            .bind(id)
-            .bind(status)
-            .bind(error)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE events SET status = $2, last_error = $3, updated_at = now() WHERE id = $1",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
         let label = match outcome {
             Outcome::Done => "done",
             Outcome::Retry => "retried",
             Outcome::Failed => "failed",
         };
-        self.metrics.processed.get_or_create(&OutcomeLabels { outcome: label.into() }).inc();
+        self.metrics
+            .processed
+            .get_or_create(&OutcomeLabels {
+                outcome: label.into(),
+            })
+            .inc();
         if outcome == Outcome::Retry {
             redis::Script::new(
                 "redis.call('LREM', KEYS[1], 1, ARGV[1])
@@ -168,7 +192,9 @@ impl Worker {
             .await?;
             return Ok(());
         }
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
         self.metrics.resolution.observe((now - created).max(0.0));
         self.finish(raw).await
     }

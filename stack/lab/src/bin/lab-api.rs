@@ -12,7 +12,12 @@ struct Args {
     listen: String,
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: String,
-    #[arg(long, env = "REDIS_URL", default_value = "redis://redis:6379", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "REDIS_URL",
+        default_value = "redis://redis:6379",
+        hide_env_values = true
+    )]
     redis_url: String,
 }
 

@@ -37,7 +37,10 @@ async fn main() -> anyhow::Result<()> {
     driftdock_lab::init_tracing();
     let args = Args::parse();
     anyhow::ensure!(args.rate > 0.0, "--rate must be above 0, got {}", args.rate);
-    anyhow::ensure!((0.0..=1.0).contains(&args.read_ratio), "--read-ratio must be within 0..1");
+    anyhow::ensure!(
+        (0.0..=1.0).contains(&args.read_ratio),
+        "--read-ratio must be within 0..1"
+    );
     anyhow::ensure!(args.concurrency >= 1, "--concurrency must be at least 1");
     let metrics = Arc::new(LoadMetrics::default());
     if let Some(addr) = &args.metrics_listen {
@@ -64,7 +67,8 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(target = %target, rate = args.rate, concurrency = args.concurrency, "lab-load running");
     let mut tasks = Vec::new();
     for _ in 0..args.concurrency {
-        let (http, next, target, metrics) = (http.clone(), next.clone(), target.clone(), metrics.clone());
+        let (http, next, target, metrics) =
+            (http.clone(), next.clone(), target.clone(), metrics.clone());
         let (rate, read_ratio) = (args.rate, args.read_ratio);
         tasks.push(tokio::spawn(async move {
             let mut tally = Tally::default();
@@ -76,7 +80,11 @@ async fn main() -> anyhow::Result<()> {
                 }
                 tokio::time::sleep_until(due.into()).await;
                 let (kind, req) = if rand::random::<f64>() < read_ratio {
-                    let path = if rand::random::<f64>() < 0.7 { "stats" } else { "health" };
+                    let path = if rand::random::<f64>() < 0.7 {
+                        "stats"
+                    } else {
+                        "health"
+                    };
                     ("read", http.get(format!("{target}/{path}")))
                 } else {
                     let t = KINDS[(k as usize) % KINDS.len()];
@@ -97,7 +105,13 @@ async fn main() -> anyhow::Result<()> {
                     ),
                     Err(_) => (false, "error".to_string(), None),
                 };
-                metrics.requests.get_or_create(&LoadLabels { kind: kind.into(), status }).inc();
+                metrics
+                    .requests
+                    .get_or_create(&LoadLabels {
+                        kind: kind.into(),
+                        status,
+                    })
+                    .inc();
                 // Unbounded runs would grow the sample list forever; they report through /metrics.
                 if end.is_some() {
                     tally.record(ok, version.as_deref(), latency);

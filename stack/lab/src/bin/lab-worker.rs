@@ -15,7 +15,12 @@ use std::time::Duration;
 struct Args {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: String,
-    #[arg(long, env = "REDIS_URL", default_value = "redis://redis:6379", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "REDIS_URL",
+        default_value = "redis://redis:6379",
+        hide_env_values = true
+    )]
     redis_url: String,
     #[arg(long, env = "METRICS_LISTEN", default_value = "0.0.0.0:9100")]
     metrics_listen: String,
@@ -113,7 +118,11 @@ async fn main() -> anyhow::Result<()> {
         metrics,
         current,
     };
-    tracing::info!(work_ms = args.work_ms, failure_rate = args.failure_rate, "lab-worker ready");
+    tracing::info!(
+        work_ms = args.work_ms,
+        failure_rate = args.failure_rate,
+        "lab-worker ready"
+    );
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
