@@ -94,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
                     metrics.queue_depth.set(q);
                     metrics.processing_depth.set(p);
                 }
-                if n % 5 == 0 {
+                if n.is_multiple_of(5) {
                     match reap(&mut con, lease, current.load(Ordering::Relaxed)).await {
                         Ok(0) => {}
                         Ok(moved) => tracing::info!("reaper returned {moved} expired jobs"),
