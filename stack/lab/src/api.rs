@@ -2,7 +2,7 @@
 
 use crate::fault::Fault;
 use crate::metrics::{self, ApiMetrics, RequestLabels, RouteLabels, VersionLabels};
-use crate::{event, JOBS, PROCESSING};
+use crate::{event, JOBS};
 use axum::body::Bytes;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -222,13 +222,7 @@ async fn stats(State(api): State<Api>) -> Response {
             Err(e) => return unavailable("postgres", e),
         };
     let mut con = api.redis.clone();
-    let depths: Result<(i64, i64), _> = redis::pipe()
-        .cmd("LLEN")
-        .arg(JOBS)
-        .cmd("LLEN")
-        .arg(PROCESSING)
-        .query_async(&mut con)
-        .await;
+    let depths: Result<(i64, i64), _> = crate::queue_depths(&mut con).await;
     let (queue, processing) = match depths {
         Ok(d) => d,
         Err(e) => return unavailable("redis", e),

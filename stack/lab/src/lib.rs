@@ -15,6 +15,19 @@ pub const PROCESSING: &str = "jobs:processing";
 /// Redis hash of job id -> unix seconds when a worker took it.
 pub const LEASES: &str = "jobs:leases";
 
+/// Lengths of the queue and the processing list, read in one round trip.
+pub async fn queue_depths(
+    con: &mut redis::aio::ConnectionManager,
+) -> redis::RedisResult<(i64, i64)> {
+    redis::pipe()
+        .cmd("LLEN")
+        .arg(JOBS)
+        .cmd("LLEN")
+        .arg(PROCESSING)
+        .query_async(con)
+        .await
+}
+
 /// Resolves when the process gets SIGTERM or Ctrl-C, so containers stop cleanly.
 pub async fn shutdown_signal() {
     let ctrl_c = async {

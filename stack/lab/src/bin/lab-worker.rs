@@ -5,7 +5,6 @@ use axum::Router;
 use clap::Parser;
 use driftdock_lab::metrics::{render, WorkerMetrics};
 use driftdock_lab::worker::{reap, reclaim_all, Settings, Worker};
-use driftdock_lab::{JOBS, PROCESSING};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -83,13 +82,7 @@ async fn main() -> anyhow::Result<()> {
             loop {
                 tick.tick().await;
                 n += 1;
-                let depths: Result<(i64, i64), _> = redis::pipe()
-                    .cmd("LLEN")
-                    .arg(JOBS)
-                    .cmd("LLEN")
-                    .arg(PROCESSING)
-                    .query_async(&mut con)
-                    .await;
+                let depths: Result<(i64, i64), _> = driftdock_lab::queue_depths(&mut con).await;
                 if let Ok((q, p)) = depths {
                     metrics.queue_depth.set(q);
                     metrics.processing_depth.set(p);
