@@ -2,6 +2,9 @@
 
 mod cli;
 
+#[allow(unused_imports)]
+use driftdock as _;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]

@@ -1,0 +1,10 @@
+//! The state machine: no I/O, no async, no terminal. Everything here is tested as plain Rust.
+
+pub mod keymap;
+pub mod msg;
+pub mod state;
+pub mod update;
+
+pub use msg::{Msg, Reading, Sample, Source};
+pub use state::State;
+pub use update::{update, Command};

@@ -1,0 +1,385 @@
+//! Everything the screen shows, and nothing the screen does not need.
+
+use super::msg::{ContainerInfo, ContainerStats, Source, StatusCounts, VersionTraffic};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::{BTreeMap, VecDeque};
+
+/// A bounded time series for sparklines and charts: the oldest value falls off the end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    cap: usize,
+    points: VecDeque<(DateTime<Utc>, f64)>,
+}
+
+impl Series {
+    pub fn new(cap: usize) -> Self {
+        Series {
+            cap,
+            points: VecDeque::with_capacity(cap),
+        }
+    }
+    pub fn push(&mut self, at: DateTime<Utc>, value: f64) {
+        if self.points.len() == self.cap {
+            self.points.pop_front();
+        }
+        self.points.push_back((at, value));
+    }
+    pub fn points(&self) -> impl DoubleEndedIterator<Item = &(DateTime<Utc>, f64)> {
+        self.points.iter()
+    }
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = f64> + '_ {
+        self.points.iter().map(|(_, v)| *v)
+    }
+    pub fn last(&self) -> Option<f64> {
+        self.points.back().map(|(_, v)| *v)
+    }
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+    pub fn max(&self) -> Option<f64> {
+        self.values().fold(None, |m, v| Some(m.map_or(v, |m: f64| m.max(v))))
+    }
+}
+
+/// Points kept per series: at the probes' intervals, several minutes of history.
+pub const SERIES_CAP: usize = 240;
+/// Log lines kept for the followed container.
+pub const LOG_CAP: usize = 2000;
+
+/// How current a source is, judged against `State::now`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// No answer yet.
+    Waiting,
+    Fresh,
+    /// No answer for two intervals.
+    Stale,
+    /// The last attempt failed.
+    Down(String),
+}
+
+/// What is known of one source's health.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceHealth {
+    pub interval: Duration,
+    pub last_ok: Option<DateTime<Utc>>,
+    pub last_attempt: Option<DateTime<Utc>>,
+    /// The error of the last attempt, when it failed.
+    pub error: Option<String>,
+}
+
+impl SourceHealth {
+    pub fn new(interval: Duration) -> Self {
+        SourceHealth {
+            interval,
+            last_ok: None,
+            last_attempt: None,
+            error: None,
+        }
+    }
+
+    pub fn freshness(&self, now: DateTime<Utc>) -> Freshness {
+        if let Some(err) = &self.error {
+            return Freshness::Down(err.clone());
+        }
+        match self.last_ok {
+            None => Freshness::Waiting,
+            Some(at) if now - at > self.interval * 2 => Freshness::Stale,
+            Some(_) => Freshness::Fresh,
+        }
+    }
+
+    /// Age of the last good value.
+    pub fn age(&self, now: DateTime<Utc>) -> Option<Duration> {
+        self.last_ok.map(|at| now - at)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Panel {
+    Containers,
+    Queue,
+    Events,
+    Traffic,
+    Canary,
+    Logs,
+}
+
+impl Panel {
+    /// Tab order.
+    pub const ALL: [Panel; 6] = [
+        Panel::Containers,
+        Panel::Logs,
+        Panel::Queue,
+        Panel::Events,
+        Panel::Traffic,
+        Panel::Canary,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Panel::Containers => "Containers",
+            Panel::Queue => "Queue",
+            Panel::Events => "Events",
+            Panel::Traffic => "Traffic",
+            Panel::Canary => "Canary",
+            Panel::Logs => "Logs",
+        }
+    }
+
+    /// The source whose freshness decides this panel's badge.
+    pub fn source(self) -> Source {
+        match self {
+            Panel::Containers | Panel::Logs => Source::Docker,
+            Panel::Queue => Source::Redis,
+            Panel::Events => Source::Postgres,
+            Panel::Traffic => Source::Prometheus,
+            Panel::Canary => Source::Gateway,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContainerRow {
+    pub info: ContainerInfo,
+    pub stats: Option<ContainerStats>,
+    pub stats_at: Option<DateTime<Utc>>,
+    /// The last Docker event seen for it, and when.
+    pub last_event: Option<(DateTime<Utc>, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueState {
+    pub depth: Option<u64>,
+    pub processing: Option<u64>,
+    pub depth_series: Series,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventsState {
+    pub counts: Option<StatusCounts>,
+    pub oldest_queued: Option<DateTime<Utc>>,
+    /// Events created per second (Δ total / Δt between Postgres readings).
+    pub in_rate: Option<f64>,
+    /// Events finished (done or failed) per second.
+    pub out_rate: Option<f64>,
+    pub in_series: Series,
+    pub out_series: Series,
+    /// The previous reading the rates are measured from.
+    pub prev: Option<(DateTime<Utc>, StatusCounts)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrafficState {
+    pub versions: BTreeMap<String, VersionTraffic>,
+    pub rps_series: BTreeMap<String, Series>,
+    pub error_series: BTreeMap<String, Series>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CanaryState {
+    /// The split the gateway reports it is applying (percent to v2).
+    pub applied: Option<u8>,
+    /// What `+`/`-` move it by.
+    pub step: u8,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogsState {
+    pub container_id: Option<String>,
+    pub lines: VecDeque<String>,
+    pub follow: bool,
+    /// Lines scrolled up from the end when not following.
+    pub scroll: usize,
+    pub filter: String,
+}
+
+/// The text input modes, each with its buffer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mode {
+    Normal,
+    Filter(String),
+    Command(String),
+    Help,
+    ConfirmQuit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ToastLevel {
+    Info,
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Toast {
+    pub at: DateTime<Utc>,
+    pub level: ToastLevel,
+    pub text: String,
+}
+
+/// How long a toast stays on screen.
+pub const TOAST_SECS: i64 = 6;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    pub lab_name: String,
+    pub project: String,
+    pub now: DateTime<Utc>,
+    pub readonly: bool,
+    pub size: (u16, u16),
+    pub focus: Panel,
+    pub mode: Mode,
+    pub sources: Vec<SourceHealth>,
+    pub containers: Vec<ContainerRow>,
+    /// Index into the *visible* (filtered) container rows.
+    pub selected: usize,
+    pub container_filter: String,
+    pub queue: QueueState,
+    pub events: EventsState,
+    pub traffic: TrafficState,
+    pub canary: CanaryState,
+    pub logs: LogsState,
+    pub toasts: Vec<Toast>,
+    /// Effects started and not yet finished, by name.
+    pub running_effects: Vec<String>,
+    /// Thresholds that colour figures.
+    pub thresholds: Thresholds,
+    pub quit: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Thresholds {
+    pub error_ratio: f64,
+    pub p95_ms: f64,
+    pub queue_depth: u64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            error_ratio: 0.01,
+            p95_ms: 500.0,
+            queue_depth: 100,
+        }
+    }
+}
+
+impl State {
+    /// A State with nothing measured yet; `intervals` are the probes' intervals by source.
+    pub fn new(
+        lab_name: impl Into<String>,
+        project: impl Into<String>,
+        now: DateTime<Utc>,
+        intervals: [Duration; 5],
+    ) -> Self {
+        State {
+            lab_name: lab_name.into(),
+            project: project.into(),
+            now,
+            readonly: false,
+            size: (80, 24),
+            focus: Panel::Containers,
+            mode: Mode::Normal,
+            sources: intervals.iter().map(|i| SourceHealth::new(*i)).collect(),
+            containers: Vec::new(),
+            selected: 0,
+            container_filter: String::new(),
+            queue: QueueState {
+                depth: None,
+                processing: None,
+                depth_series: Series::new(SERIES_CAP),
+            },
+            events: EventsState {
+                counts: None,
+                oldest_queued: None,
+                in_rate: None,
+                out_rate: None,
+                in_series: Series::new(SERIES_CAP),
+                out_series: Series::new(SERIES_CAP),
+                prev: None,
+            },
+            traffic: TrafficState {
+                versions: BTreeMap::new(),
+                rps_series: BTreeMap::new(),
+                error_series: BTreeMap::new(),
+            },
+            canary: CanaryState {
+                applied: None,
+                step: 5,
+            },
+            logs: LogsState {
+                container_id: None,
+                lines: VecDeque::new(),
+                follow: true,
+                scroll: 0,
+                filter: String::new(),
+            },
+            toasts: Vec::new(),
+            running_effects: Vec::new(),
+            thresholds: Thresholds::default(),
+            quit: false,
+        }
+    }
+
+    pub fn source(&self, source: Source) -> &SourceHealth {
+        &self.sources[source.index()]
+    }
+
+    pub fn freshness(&self, source: Source) -> Freshness {
+        self.source(source).freshness(self.now)
+    }
+
+    /// The container rows the filter lets through, in display order.
+    pub fn visible_containers(&self) -> Vec<&ContainerRow> {
+        let f = self.container_filter.to_lowercase();
+        self.containers
+            .iter()
+            .filter(|r| {
+                f.is_empty()
+                    || r.info.service.to_lowercase().contains(&f)
+                    || r.info.name.to_lowercase().contains(&f)
+                    || r.info.state.to_lowercase().contains(&f)
+            })
+            .collect()
+    }
+
+    pub fn selected_container(&self) -> Option<&ContainerRow> {
+        self.visible_containers().get(self.selected).copied()
+    }
+
+    /// Log lines the logs filter lets through.
+    pub fn visible_logs(&self) -> Vec<&str> {
+        let f = self.logs.filter.to_lowercase();
+        self.logs
+            .lines
+            .iter()
+            .filter(|l| f.is_empty() || l.to_lowercase().contains(&f))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Share of requests v2 served, from Prometheus' per-version rates.
+    pub fn observed_v2_share(&self) -> Option<f64> {
+        let rps = |v: &str| self.traffic.versions.get(v).map(|t| t.rps).unwrap_or(0.0);
+        let total = rps("v1") + rps("v2");
+        (total > 0.0).then(|| rps("v2") / total)
+    }
+
+    /// Toasts still on screen.
+    pub fn live_toasts(&self) -> impl Iterator<Item = &Toast> {
+        let now = self.now;
+        self.toasts
+            .iter()
+            .filter(move |t| now - t.at < Duration::seconds(TOAST_SECS))
+    }
+
+    /// True when any source is DOWN: `driftdock status` exits non-zero then.
+    pub fn any_down(&self) -> bool {
+        Source::ALL
+            .iter()
+            .any(|s| matches!(self.freshness(*s), Freshness::Down(_)))
+    }
+}

@@ -1,0 +1,442 @@
+//! `update(&mut State, Msg) -> Vec<Command>`: every change of State happens here, with no I/O.
+
+use super::keymap::{self, Intent};
+use super::msg::{ContainerEvent, EffectOutcome, Msg, Reading, Sample};
+use super::state::{ContainerRow, Mode, Panel, State, Toast, ToastLevel, LOG_CAP};
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// An effect for the runtime to run; its progress comes back as `Msg::Effect`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Follow the logs of this container (None: stop following).
+    FollowLogs(Option<String>),
+    /// Set the gateway's canary split, in percent to v2.
+    SetCanary { from: Option<u8>, to: u8 },
+}
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
+    let mut cmds = Vec::new();
+    match msg {
+        Msg::Tick(now) => {
+            state.now = now;
+            let keep = chrono::Duration::seconds(super::state::TOAST_SECS);
+            state.toasts.retain(|t| now - t.at < keep);
+        }
+        Msg::Resize(w, h) => state.size = (w, h),
+        Msg::Sample(sample) => apply_sample(state, sample),
+        Msg::ContainerEvent(ev) => apply_event(state, ev),
+        Msg::Logs {
+            container_id,
+            lines,
+        } => {
+            if state.logs.container_id.as_deref() == Some(container_id.as_str()) {
+                let added = lines.len();
+                state.logs.lines.extend(lines);
+                let over = state.logs.lines.len().saturating_sub(LOG_CAP);
+                state.logs.lines.drain(..over);
+                if !state.logs.follow {
+                    // Keep the lines the reader is looking at in place.
+                    state.logs.scroll += added;
+                }
+            }
+        }
+        Msg::Effect { name, at, outcome } => match outcome {
+            EffectOutcome::Started => state.running_effects.push(name),
+            EffectOutcome::Done(text) => {
+                state.running_effects.retain(|n| n != &name);
+                toast(state, at, ToastLevel::Info, text);
+            }
+            EffectOutcome::Failed(text) => {
+                state.running_effects.retain(|n| n != &name);
+                toast(state, at, ToastLevel::Error, format!("{name} failed: {text}"));
+            }
+        },
+        Msg::Key(key) => on_key(state, key, &mut cmds),
+    }
+    clamp_selection(state);
+    if let Some(cmd) = sync_logs(state) {
+        cmds.push(cmd);
+    }
+    cmds
+}
+
+fn toast(state: &mut State, at: DateTime<Utc>, level: ToastLevel, text: impl Into<String>) {
+    state.toasts.push(Toast {
+        at,
+        level,
+        text: text.into(),
+    });
+}
+
+fn apply_sample(state: &mut State, sample: Sample) {
+    let health = &mut state.sources[sample.source.index()];
+    health.last_attempt = Some(sample.at);
+    let reading = match sample.result {
+        Ok(reading) => {
+            health.last_ok = Some(sample.at);
+            health.error = None;
+            reading
+        }
+        Err(err) => {
+            health.error = Some(err);
+            return;
+        }
+    };
+    let at = sample.at;
+    match reading {
+        Reading::Containers(list) => {
+            let mut rows: Vec<ContainerRow> = list
+                .into_iter()
+                .map(|info| {
+                    let old = state.containers.iter().find(|r| r.info.id == info.id);
+                    ContainerRow {
+                        stats: old.and_then(|r| r.stats.clone()),
+                        stats_at: old.and_then(|r| r.stats_at),
+                        last_event: old.and_then(|r| r.last_event.clone()),
+                        info,
+                    }
+                })
+                .collect();
+            sort_rows(&mut rows);
+            state.containers = rows;
+        }
+        Reading::Stats(stats) => {
+            for s in stats {
+                if let Some(row) = state.containers.iter_mut().find(|r| r.info.id == s.id) {
+                    row.stats = Some(s);
+                    row.stats_at = Some(at);
+                }
+            }
+        }
+        Reading::Queue { depth, processing } => {
+            state.queue.depth = Some(depth);
+            state.queue.processing = Some(processing);
+            state.queue.depth_series.push(at, depth as f64);
+        }
+        Reading::Events {
+            counts,
+            oldest_queued,
+        } => {
+            let ev = &mut state.events;
+            if let Some((prev_at, prev)) = ev.prev {
+                let secs = (at - prev_at).num_milliseconds() as f64 / 1000.0;
+                if secs > 0.0 {
+                    // A restore or reset can shrink the table; a negative rate means nothing.
+                    let rate = |now: u64, then: u64| now.saturating_sub(then) as f64 / secs;
+                    let in_rate = rate(counts.total(), prev.total());
+                    let out_rate = rate(counts.finished(), prev.finished());
+                    ev.in_rate = Some(in_rate);
+                    ev.out_rate = Some(out_rate);
+                    ev.in_series.push(at, in_rate);
+                    ev.out_series.push(at, out_rate);
+                }
+            }
+            ev.prev = Some((at, counts));
+            ev.counts = Some(counts);
+            ev.oldest_queued = oldest_queued;
+        }
+        Reading::Traffic(versions) => {
+            let tr = &mut state.traffic;
+            for v in versions {
+                tr.rps_series
+                    .entry(v.version.clone())
+                    .or_insert_with(|| super::state::Series::new(super::state::SERIES_CAP))
+                    .push(at, v.rps);
+                tr.error_series
+                    .entry(v.version.clone())
+                    .or_insert_with(|| super::state::Series::new(super::state::SERIES_CAP))
+                    .push(at, v.error_ratio.unwrap_or(0.0));
+                tr.versions.insert(v.version.clone(), v);
+            }
+        }
+        Reading::Canary { percent } => state.canary.applied = Some(percent),
+    }
+}
+
+fn sort_rows(rows: &mut [ContainerRow]) {
+    rows.sort_by(|a, b| {
+        (a.info.service.as_str(), a.info.name.as_str())
+            .cmp(&(b.info.service.as_str(), b.info.name.as_str()))
+    });
+}
+
+fn apply_event(state: &mut State, ev: ContainerEvent) {
+    let pos = state.containers.iter().position(|r| r.info.id == ev.id);
+    match (pos, ev.info) {
+        (Some(i), Some(info)) => {
+            let row = &mut state.containers[i];
+            if info.state != "running" {
+                row.stats = None;
+            }
+            row.info = info;
+            row.last_event = Some((ev.at, ev.action));
+        }
+        (None, Some(info)) => {
+            state.containers.push(ContainerRow {
+                info,
+                stats: None,
+                stats_at: None,
+                last_event: Some((ev.at, ev.action)),
+            });
+            sort_rows(&mut state.containers);
+        }
+        (Some(i), None) => {
+            state.containers.remove(i);
+        }
+        (None, None) => {}
+    }
+}
+
+fn clamp_selection(state: &mut State) {
+    let n = state.visible_containers().len();
+    if state.selected >= n {
+        state.selected = n.saturating_sub(1);
+    }
+}
+
+/// Follow the selected container's logs, and only its.
+fn sync_logs(state: &mut State) -> Option<Command> {
+    let want = state.selected_container().map(|r| r.info.id.clone());
+    if want == state.logs.container_id {
+        return None;
+    }
+    state.logs.container_id = want.clone();
+    state.logs.lines.clear();
+    state.logs.scroll = 0;
+    state.logs.follow = true;
+    Some(Command::FollowLogs(want))
+}
+
+fn on_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Command>) {
+    match std::mem::replace(&mut state.mode, Mode::Normal) {
+        Mode::Normal => {}
+        Mode::Help => {
+            // Any key closes the overlay; `q` also quits from it.
+            if key.code == KeyCode::Char('q') {
+                request_quit(state);
+            }
+            return;
+        }
+        Mode::ConfirmQuit => {
+            if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+                state.quit = true;
+            }
+            return;
+        }
+        Mode::Filter(buf) => {
+            // The filter applies as it is typed; Esc clears it.
+            match edit_line(buf, key) {
+                LineEdit::Editing(buf) => {
+                    set_filter(state, &buf);
+                    state.mode = Mode::Filter(buf);
+                }
+                LineEdit::Submit(buf) => set_filter(state, &buf),
+                LineEdit::Cancel => set_filter(state, ""),
+            }
+            return;
+        }
+        Mode::Command(buf) => {
+            match edit_line(buf, key) {
+                LineEdit::Editing(buf) if key.code == KeyCode::Tab => {
+                    state.mode = Mode::Command(keymap::complete(&buf).unwrap_or(buf));
+                }
+                LineEdit::Editing(buf) => state.mode = Mode::Command(buf),
+                LineEdit::Submit(line) => run_command(state, &line, cmds),
+                LineEdit::Cancel => {}
+            }
+            return;
+        }
+    }
+
+    let Some(bind) = keymap::lookup(&key, state.focus) else {
+        return;
+    };
+    if bind.changes_lab && state.readonly {
+        toast(
+            state,
+            state.now,
+            ToastLevel::Error,
+            format!("read-only: `{}` ({}) is off", bind.label, bind.help),
+        );
+        return;
+    }
+    match bind.intent {
+        Intent::Up => move_cursor(state, -1),
+        Intent::Down => move_cursor(state, 1),
+        Intent::PageUp => move_cursor(state, -10),
+        Intent::PageDown => move_cursor(state, 10),
+        Intent::Top => move_cursor(state, isize::MIN / 2),
+        Intent::Bottom => move_cursor(state, isize::MAX / 2),
+        Intent::NextPanel => cycle_focus(state, 1),
+        Intent::PrevPanel => cycle_focus(state, -1),
+        Intent::FocusPanel(i) => state.focus = Panel::ALL[i.min(Panel::ALL.len() - 1)],
+        Intent::Filter => {
+            let current = match state.focus {
+                Panel::Logs => state.logs.filter.clone(),
+                _ => state.container_filter.clone(),
+            };
+            state.mode = Mode::Filter(current);
+        }
+        Intent::CommandLine => state.mode = Mode::Command(String::new()),
+        Intent::Help => state.mode = Mode::Help,
+        Intent::Back => {
+            if state.focus == Panel::Logs && !state.logs.filter.is_empty() {
+                state.logs.filter.clear();
+            } else {
+                state.container_filter.clear();
+            }
+        }
+        Intent::Quit => request_quit(state),
+        Intent::ToggleFollow => {
+            state.logs.follow = !state.logs.follow;
+            state.logs.scroll = 0;
+        }
+        Intent::CanaryStepUp => step_canary(state, state.canary.step as i16, cmds),
+        Intent::CanaryStepDown => step_canary(state, -(state.canary.step as i16), cmds),
+    }
+}
+
+enum LineEdit {
+    Editing(String),
+    Submit(String),
+    Cancel,
+}
+
+/// One key on a one-line input.
+fn edit_line(mut buf: String, key: KeyEvent) -> LineEdit {
+    match key.code {
+        KeyCode::Enter => LineEdit::Submit(buf.trim().to_string()),
+        KeyCode::Esc => LineEdit::Cancel,
+        KeyCode::Backspace => {
+            buf.pop();
+            LineEdit::Editing(buf)
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            LineEdit::Editing(String::new())
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            buf.push(c);
+            LineEdit::Editing(buf)
+        }
+        _ => LineEdit::Editing(buf),
+    }
+}
+
+fn set_filter(state: &mut State, text: &str) {
+    if state.focus == Panel::Logs {
+        state.logs.filter = text.to_string();
+    } else {
+        state.container_filter = text.to_string();
+        state.selected = 0;
+    }
+}
+
+fn run_command(state: &mut State, line: &str, cmds: &mut Vec<Command>) {
+    let mut words = line.split_whitespace();
+    let Some(word) = words.next() else { return };
+    let rest: Vec<&str> = words.collect();
+    let Some((name, _, _)) = keymap::COMMANDS
+        .iter()
+        .find(|(name, aliases, _)| *name == word || aliases.contains(&word))
+    else {
+        toast(
+            state,
+            state.now,
+            ToastLevel::Error,
+            format!("unknown command `{word}` (Tab completes; `:help` lists keys)"),
+        );
+        return;
+    };
+    match *name {
+        "containers" => state.focus = Panel::Containers,
+        "logs" => state.focus = Panel::Logs,
+        "queue" => state.focus = Panel::Queue,
+        "events" => state.focus = Panel::Events,
+        "traffic" => state.focus = Panel::Traffic,
+        "filter" => set_filter(state, &rest.join(" ")),
+        "help" => state.mode = Mode::Help,
+        "quit" if word == "q!" => state.quit = true,
+        "quit" => request_quit(state),
+        "canary" => {
+            state.focus = Panel::Canary;
+            if let Some(arg) = rest.first() {
+                match arg.trim_end_matches('%').parse::<u8>() {
+                    Ok(p) if p <= 100 => set_canary(state, p, cmds),
+                    _ => toast(
+                        state,
+                        state.now,
+                        ToastLevel::Error,
+                        format!("canary: `{arg}` is not a percentage from 0 to 100"),
+                    ),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn request_quit(state: &mut State) {
+    if state.running_effects.is_empty() {
+        state.quit = true;
+    } else {
+        state.mode = Mode::ConfirmQuit;
+    }
+}
+
+fn step_canary(state: &mut State, delta: i16, cmds: &mut Vec<Command>) {
+    let Some(current) = state.canary.applied else {
+        toast(
+            state,
+            state.now,
+            ToastLevel::Error,
+            "canary: the gateway's split is not known yet",
+        );
+        return;
+    };
+    let to = (current as i16 + delta).clamp(0, 100) as u8;
+    if to != current {
+        set_canary(state, to, cmds);
+    }
+}
+
+fn set_canary(state: &mut State, to: u8, cmds: &mut Vec<Command>) {
+    if state.readonly {
+        toast(
+            state,
+            state.now,
+            ToastLevel::Error,
+            "read-only: the canary cannot be changed",
+        );
+        return;
+    }
+    cmds.push(Command::SetCanary {
+        from: state.canary.applied,
+        to,
+    });
+}
+
+fn cycle_focus(state: &mut State, delta: isize) {
+    let n = Panel::ALL.len() as isize;
+    let i = Panel::ALL.iter().position(|p| *p == state.focus).unwrap_or(0) as isize;
+    state.focus = Panel::ALL[((i + delta).rem_euclid(n)) as usize];
+}
+
+fn move_cursor(state: &mut State, delta: isize) {
+    match state.focus {
+        Panel::Logs => {
+            let len = state.visible_logs().len();
+            let up = (-delta).clamp(-(len as isize), len as isize);
+            let scroll = (state.logs.scroll as isize + up).clamp(0, len as isize) as usize;
+            state.logs.scroll = scroll;
+            // Scrolled to the end means following again.
+            state.logs.follow = scroll == 0;
+        }
+        _ => {
+            let n = state.visible_containers().len() as isize;
+            if n > 0 {
+                state.selected = (state.selected as isize + delta).clamp(0, n - 1) as usize;
+            }
+        }
+    }
+}

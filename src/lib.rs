@@ -1,0 +1,11 @@
+//! DriftDock: a terminal control room for a local DevOps lab.
+//!
+//! `app` is the pure state machine, `ui` draws it, `probes` and `effects` do the I/O, and
+//! `runtime` wires them together around one channel of `app::Msg`.
+
+pub mod app;
+pub mod config;
+pub mod effects;
+pub mod probes;
+pub mod runtime;
+pub mod ui;
