@@ -7,5 +7,6 @@ pub mod app;
 pub mod config;
 pub mod effects;
 pub mod probes;
-pub mod runtime;
+pub mod record;
+pub mod terminal;
 pub mod ui;
