@@ -1,9 +1,10 @@
-//! One Config for the whole program: the default in `assets/config.toml`, then the user's file
+//! One Config for the whole program: built-in defaults (documented in `assets/config.toml`, and
+//! a test keeps the two equal), then the user's file
 //! (`--config`, else `$XDG_CONFIG_HOME/driftdock/config.toml`), then the environment.
 //! Validated once at start; a bad file is reported as `file:line:column: what was expected`.
 //! Passwords in URLs are redacted in Debug and Display, so nothing can print them by accident.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -158,16 +159,16 @@ fn interval<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     Ok(v)
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Lab {
     pub name: String,
     #[serde(deserialize_with = "project_name")]
     pub project: String,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Endpoints {
     #[serde(deserialize_with = "http_url")]
     pub gateway: SecretUrl,
@@ -181,8 +182,8 @@ pub struct Endpoints {
     pub docker: String,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Intervals {
     #[serde(deserialize_with = "interval")]
     pub docker_stats: Duration,
@@ -196,8 +197,8 @@ pub struct Intervals {
     pub gateway: Duration,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Timeouts {
     #[serde(deserialize_with = "interval")]
     pub probe: Duration,
@@ -205,8 +206,8 @@ pub struct Timeouts {
     pub max_backoff: Duration,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
     #[serde(deserialize_with = "ratio")]
     pub error_ratio: f64,
@@ -214,15 +215,15 @@ pub struct Thresholds {
     pub queue_depth: u64,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Canary {
     #[serde(deserialize_with = "percent_step")]
     pub step: u8,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub lab: Lab,
     pub endpoints: Endpoints,
@@ -237,23 +238,85 @@ pub fn user_config_path() -> Option<PathBuf> {
     dirs::config_dir().map(|d| d.join("driftdock").join("config.toml"))
 }
 
-/// Merges `overlay` into `base`, table by table, so a user file needs only the keys it changes.
-fn merge(base: &mut toml::Table, overlay: toml::Table) {
-    for (key, value) in overlay {
-        match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
-            (_, value) => {
-                base.insert(key, value);
-            }
+impl Default for Lab {
+    fn default() -> Self {
+        Lab {
+            name: "DriftDock lab".into(),
+            project: "driftdock".into(),
         }
     }
 }
 
-/// Parses TOML text, naming the file, line and column of the first problem.
-fn parse_table(text: &str, origin: &str) -> Result<toml::Table> {
-    toml::from_str::<toml::Table>(text).map_err(|e| located(e, text, origin))
+fn default_url(text: &str, schemes: &[&str]) -> SecretUrl {
+    SecretUrl::parse(text, schemes).expect("built-in default URL")
 }
 
+impl Default for Endpoints {
+    fn default() -> Self {
+        Endpoints {
+            gateway: default_url("http://127.0.0.1:8080", &["http"]),
+            prometheus: default_url("http://127.0.0.1:9090", &["http"]),
+            redis: default_url("redis://127.0.0.1:6379", &["redis"]),
+            postgres: default_url(
+                "postgres://driftdock:driftdock-lab@127.0.0.1:5432/driftdock",
+                &["postgres"],
+            ),
+            docker: String::new(),
+        }
+    }
+}
+
+impl Default for Intervals {
+    fn default() -> Self {
+        Intervals {
+            docker_stats: Duration::from_secs(2),
+            redis: Duration::from_secs(1),
+            postgres: Duration::from_secs(2),
+            prometheus: Duration::from_secs(5),
+            gateway: Duration::from_secs(2),
+        }
+    }
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            probe: Duration::from_secs(3),
+            max_backoff: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            error_ratio: 0.01,
+            p95_ms: 500.0,
+            queue_depth: 100,
+        }
+    }
+}
+
+impl Default for Canary {
+    fn default() -> Self {
+        Canary { step: 5 }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            lab: Lab::default(),
+            endpoints: Endpoints::default(),
+            intervals: Intervals::default(),
+            timeouts: Timeouts::default(),
+            thresholds: Thresholds::default(),
+            canary: Canary::default(),
+        }
+    }
+}
+
+/// Turns a TOML error into `file:line:column: message`, with any password redacted.
 fn located(e: toml::de::Error, text: &str, origin: &str) -> anyhow::Error {
     let msg = redact_str(e.message());
     match e.span() {
@@ -273,47 +336,27 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 impl Config {
-    /// The default, the user's file (if any) and the environment, validated.
+    /// The built-in defaults, the user's file (if any), then the environment; validated.
     pub fn load(explicit: Option<&Path>) -> Result<Config> {
         let user = match explicit {
             Some(path) => Some(path.to_path_buf()),
             None => user_config_path().filter(|p| p.is_file()),
         };
-        let mut table = parse_table(DEFAULT_TOML, "assets/config.toml")?;
-        let mut origin = "assets/config.toml".to_string();
-        let mut user_text = String::new();
-        if let Some(path) = &user {
-            user_text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read config file {}", path.display()))?;
-            origin = path.display().to_string();
-            let overlay = parse_table(&user_text, &origin)?;
-            merge(&mut table, overlay);
-        }
-        apply_env(&mut table, |k| std::env::var(k).ok())?;
-        Self::from_table(table, &origin, &user_text)
-    }
-
-    /// Parses one complete TOML text (the default merged with a user's, in tests).
-    pub fn from_toml(text: &str, origin: &str) -> Result<Config> {
-        let mut table = parse_table(DEFAULT_TOML, "assets/config.toml")?;
-        merge(&mut table, parse_table(text, origin)?);
-        Self::from_table(table, origin, text)
-    }
-
-    fn from_table(table: toml::Table, origin: &str, user_text: &str) -> Result<Config> {
-        // Re-serialise so the spans of value errors point into the user's own text when the
-        // bad value came from it.
-        match Config::deserialize(toml::Value::Table(table.clone())) {
-            Ok(c) => Ok(c),
-            Err(e) => {
-                // Value errors carry no span once merged; find the key in the user's text.
-                let msg = redact_str(e.message());
-                if let Some((line, col)) = locate_key(user_text, &msg) {
-                    bail!("{origin}:{line}:{col}: {msg}");
-                }
-                bail!("{origin}: {msg}");
+        let mut config = match &user {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read config file {}", path.display()))?;
+                Config::from_toml(&text, &path.display().to_string())?
             }
-        }
+            None => Config::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok())?;
+        Ok(config)
+    }
+
+    /// Parses a config file's text; keys it leaves out keep their defaults.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Config> {
+        toml::from_str(text).map_err(|e| located(e, text, origin))
     }
 
     /// The probes' intervals, in `Source::ALL` order (docker, redis, postgres, prometheus,
@@ -322,49 +365,39 @@ impl Config {
         let i = &self.intervals;
         [i.docker_stats, i.redis, i.postgres, i.prometheus, i.gateway]
     }
-}
 
-/// Finds the line of the key an error message names ("… for key `endpoints.redis`").
-fn locate_key(text: &str, msg: &str) -> Option<(usize, usize)> {
-    let start = msg.find("key `")? + 5;
-    let end = msg[start..].find('`')? + start;
-    let path = &msg[start..end];
-    let leaf = path.rsplit('.').next()?;
-    let table = path.rsplit_once('.').map(|(t, _)| t);
-    let mut in_table = table.is_none();
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if t.starts_with('[') {
-            in_table = table.is_some_and(|tb| t.trim_matches(|c| c == '[' || c == ']') == tb);
-            continue;
+    /// Environment overrides; a bad value names its variable.
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<()> {
+        let url = |name: &str, schemes: &[&str]| -> Result<Option<SecretUrl>> {
+            match var(name) {
+                Some(v) => SecretUrl::parse(&v, schemes)
+                    .map(Some)
+                    .map_err(|e| anyhow::anyhow!("{name}: {e}")),
+                None => Ok(None),
+            }
+        };
+        if let Some(p) = var("DRIFTDOCK_PROJECT") {
+            validate_project(&p).map_err(|e| anyhow::anyhow!("DRIFTDOCK_PROJECT: {e}"))?;
+            self.lab.project = p;
         }
-        if in_table && t.split('=').next().map(str::trim) == Some(leaf) {
-            let col = line.len() - line.trim_start().len() + 1;
-            return Some((i + 1, col));
+        let e = &mut self.endpoints;
+        if let Some(u) = url("DRIFTDOCK_GATEWAY_URL", &["http", "https"])? {
+            e.gateway = u;
         }
+        if let Some(u) = url("DRIFTDOCK_PROMETHEUS_URL", &["http", "https"])? {
+            e.prometheus = u;
+        }
+        if let Some(u) = url("DRIFTDOCK_REDIS_URL", &["redis", "rediss"])? {
+            e.redis = u;
+        }
+        if let Some(u) = url("DRIFTDOCK_DATABASE_URL", &["postgres", "postgresql"])? {
+            e.postgres = u;
+        }
+        if let Some(d) = var("DRIFTDOCK_DOCKER_HOST") {
+            e.docker = d;
+        }
+        Ok(())
     }
-    None
-}
-
-/// Environment overrides, applied to the merged table before validation.
-fn apply_env(table: &mut toml::Table, var: impl Fn(&str) -> Option<String>) -> Result<()> {
-    const VARS: &[(&str, &str, &str)] = &[
-        ("DRIFTDOCK_PROJECT", "lab", "project"),
-        ("DRIFTDOCK_GATEWAY_URL", "endpoints", "gateway"),
-        ("DRIFTDOCK_PROMETHEUS_URL", "endpoints", "prometheus"),
-        ("DRIFTDOCK_REDIS_URL", "endpoints", "redis"),
-        ("DRIFTDOCK_DATABASE_URL", "endpoints", "postgres"),
-        ("DRIFTDOCK_DOCKER_HOST", "endpoints", "docker"),
-    ];
-    for (name, section, key) in VARS {
-        if let Some(value) = var(name) {
-            let Some(toml::Value::Table(t)) = table.get_mut(*section) else {
-                bail!("internal: no [{section}] table in the default config");
-            };
-            t.insert(key.to_string(), toml::Value::String(value));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -372,7 +405,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_default_config_is_valid() {
+    fn the_documented_defaults_are_the_built_in_ones() {
+        let documented = Config::from_toml(DEFAULT_TOML, "assets/config.toml").unwrap();
+        assert_eq!(documented, Config::default());
         let c = Config::from_toml("", "test.toml").unwrap();
         assert_eq!(c.lab.project, "driftdock");
         assert_eq!(c.intervals.redis, Duration::from_secs(1));
@@ -410,14 +445,15 @@ mod tests {
         )
         .unwrap_err();
         let text = format!("{err}");
-        assert!(text.starts_with("my.toml:5:1:"), "{text}");
+        assert!(text.starts_with("my.toml:5:9:"), "{text}");
         assert!(text.contains("expected a redis or rediss URL"), "{text}");
 
         let err = Config::from_toml("[intervals]\nredis = \"soon\"\n", "my.toml").unwrap_err();
-        assert!(format!("{err}").starts_with("my.toml:2:1:"), "{err}");
+        assert!(format!("{err}").starts_with("my.toml:2:9:"), "{err}");
 
         let err = Config::from_toml("[lab]\nprojekt = \"x\"\n", "my.toml").unwrap_err();
         let text = format!("{err}");
+        assert!(text.starts_with("my.toml:2:1:"), "{text}");
         assert!(text.contains("unknown field `projekt`"), "{text}");
     }
 
@@ -433,12 +469,13 @@ mod tests {
 
     #[test]
     fn the_environment_overrides_the_file() {
-        let mut table = parse_table(DEFAULT_TOML, "default").unwrap();
-        apply_env(&mut table, |k| {
-            (k == "DRIFTDOCK_REDIS_URL").then(|| "redis://10.0.0.9:6380".to_string())
-        })
-        .unwrap();
-        let c = Config::from_table(table, "env", "").unwrap();
+        let mut c = Config::from_toml("[endpoints]\nredis = \"redis://a:1\"\n", "f").unwrap();
+        c.apply_env(|k| (k == "DRIFTDOCK_REDIS_URL").then(|| "redis://10.0.0.9:6380".to_string()))
+            .unwrap();
         assert_eq!(c.endpoints.redis.expose(), "redis://10.0.0.9:6380");
+        let err = c
+            .apply_env(|k| (k == "DRIFTDOCK_DATABASE_URL").then(|| "nope".to_string()))
+            .unwrap_err();
+        assert!(format!("{err}").starts_with("DRIFTDOCK_DATABASE_URL: expected a URL"));
     }
 }
