@@ -172,11 +172,14 @@ async fn docker_once(cfg: &Config) -> Vec<Msg> {
     let stats = async {
         let mut reader = stats::StatsReader::new();
         let each = stats_call_timeout(timeout);
+        let first_at = tokio::time::Instant::now();
         let first = read_once(Source::Docker, timeout, reader.read(&docker, project, each)).await;
         if first.result.is_err() {
             return first;
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        // At least a second between the two, counted from the start of the first: an engine
+        // that answers on its own 1 s collection tick has already spent most of it.
+        tokio::time::sleep_until(first_at + Duration::from_secs(1)).await;
         read_once(Source::Docker, timeout, reader.read(&docker, project, each)).await
     };
     let (list, stats) = tokio::join!(list, stats);

@@ -1,5 +1,7 @@
 //! Container stats: one non-streaming reading per running lab container per round (streaming
 //! stats cost the daemon CPU all the time), CPU % computed from this reading and the last.
+//! Engine 20.10 answers a one-shot call on its next 1 s collection tick, so a round takes up to
+//! a second; the calls run in parallel so it is one second, not one per container.
 
 use super::docker::{describe, lab_ids};
 use crate::app::msg::{ContainerStats, Reading};

@@ -100,3 +100,83 @@ pub fn version_of(resp: &reqwest::blocking::Response) -> String {
         .unwrap_or("none")
         .to_string()
 }
+
+/// Runs docker and returns its trimmed stdout, or None when it failed: for clean-up code
+/// (guards' Drop) that must not panic.
+pub fn try_docker(args: &[&str]) -> Option<String> {
+    let out = Command::new("docker").args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The container's state and health as Docker reports them (`running/healthy`,
+/// `exited/none`…).
+pub fn state_of(container: &str) -> Option<String> {
+    try_docker(&[
+        "inspect",
+        "-f",
+        "{{.State.Status}}/{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}",
+        container,
+    ])
+}
+
+/// Waits until the container is running and, if it has a healthcheck, healthy.
+pub fn wait_healthy(container: &str, within: Duration) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Some(s) = state_of(container) {
+            if s == "running/healthy" || s == "running/none" {
+                return true;
+            }
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// The lab's services, as their compose names.
+pub const SERVICES: [&str; 7] = [
+    "gateway",
+    "api-v1",
+    "api-v2",
+    "worker",
+    "redis",
+    "postgres",
+    "prometheus",
+];
+
+/// Every lab container, running or not, by its service label.
+pub fn lab_container_any_state(service: &str) -> Option<String> {
+    try_docker(&[
+        "ps",
+        "-aq",
+        "--filter",
+        &format!("label=com.docker.compose.project={PROJECT}"),
+        "--filter",
+        &format!("label=com.docker.compose.service={service}"),
+    ])
+    .and_then(|out| out.lines().next().map(str::to_string))
+}
+
+/// Starts any stopped lab container and waits for all of them to be healthy.
+pub fn restore_lab(within: Duration) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    let mut ok = true;
+    for service in SERVICES {
+        let Some(id) = lab_container_any_state(service) else {
+            ok = false;
+            continue;
+        };
+        if state_of(&id).is_some_and(|s| s.starts_with("paused")) {
+            try_docker(&["unpause", &id]);
+        } else if !state_of(&id).is_some_and(|s| s.starts_with("running")) {
+            try_docker(&["start", &id]);
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        ok &= wait_healthy(&id, left);
+    }
+    ok
+}
