@@ -79,7 +79,7 @@ pub fn spawn_all(cfg: &Config, docker: Docker, tx: Sender<Msg>) -> Probes {
     let polled = Polled {
         timeout,
         max_backoff,
-        tx: tx.clone(),
+        tx,
     };
     let reader = Arc::new(Mutex::new(stats::StatsReader::new()));
     let each = stats_call_timeout(timeout);
@@ -120,7 +120,6 @@ pub fn spawn_all(cfg: &Config, docker: Docker, tx: Sender<Msg>) -> Probes {
         }),
     );
 
-    drop(tx);
     Probes { handles }
 }
 
