@@ -1,5 +1,6 @@
 //! The state machine: no I/O, no async, no terminal. Everything here is tested as plain Rust.
 
+pub mod fixture;
 pub mod keymap;
 pub mod msg;
 pub mod state;

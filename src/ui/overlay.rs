@@ -1,0 +1,192 @@
+//! What floats above the panels: help, the command line's candidates, the quit question and
+//! toasts.
+
+use super::format;
+use super::header::clip;
+use super::layout::centered;
+use super::theme::Theme;
+use crate::app::keymap;
+use crate::app::state::{Mode, ToastLevel};
+use crate::app::State;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Cell, Clear, Padding, Paragraph, Row, Table};
+use ratatui::Frame;
+
+/// `body` is the area between header and footer; `footer` is the line the input sits on.
+pub fn render(state: &State, frame: &mut Frame, body: Rect, footer: Rect, theme: &Theme) {
+    toasts(state, frame, body, theme);
+    match &state.mode {
+        Mode::Help => help(state, frame, body, theme),
+        Mode::Command(text) => candidates(text, frame, body, footer, theme),
+        Mode::ConfirmQuit => confirm_quit(state, frame, body, theme),
+        Mode::Normal | Mode::Filter(_) => {}
+    }
+}
+
+fn popup<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
+    Block::bordered()
+        .border_type(BorderType::Double)
+        .border_style(theme.focus)
+        .title(Line::styled(format!(" {title} "), theme.focus))
+}
+
+fn help(state: &State, frame: &mut Frame, body: Rect, theme: &Theme) {
+    let rows = keymap::help_rows(state.readonly);
+    let key_w = rows.iter().map(|r| format::width(&r.0)).max().unwrap_or(0) as u16 + 2;
+    let where_w = rows.iter().map(|r| format::width(r.1)).max().unwrap_or(0) as u16;
+    let what_w = rows.iter().map(|r| format::width(&r.2)).max().unwrap_or(0) as u16;
+    let col_w = key_w + where_w + what_w + 2;
+    let n = rows.len() as u16;
+    let half = n.div_ceil(2);
+    // Between the header and footer if it fits, in two columns if that fits, and over the
+    // whole screen (without the column headings if need be) as a last resort.
+    let full = frame.area();
+    let (within, columns, headings) = if n + 3 <= body.height {
+        (body, 1, true)
+    } else if half + 3 <= body.height && col_w * 2 + 4 <= body.width {
+        (body, 2, true)
+    } else {
+        (full, 1, n + 3 <= full.height)
+    };
+    let per = rows.len().div_ceil(columns);
+    let width = col_w * columns as u16 + (columns as u16 - 1) * 2 + 2;
+    let height = per as u16 + 2 + u16::from(headings);
+    let area = centered(within, width, height);
+    frame.render_widget(Clear, area);
+    let block = popup("keys — any key closes", theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let parts =
+        inner.layout_vec(&Layout::horizontal(vec![Constraint::Fill(1); columns]).spacing(2));
+    for (chunk, part) in rows.chunks(per.max(1)).zip(parts) {
+        let mut table = Table::new(
+            chunk.iter().map(|(key, scope, what)| {
+                Row::new([
+                    Cell::from(Span::styled(format!(" {key} "), theme.key)),
+                    Cell::from(Span::styled(*scope, theme.label)),
+                    Cell::from(Span::styled(what.clone(), theme.text)),
+                ])
+            }),
+            [
+                Constraint::Length(key_w),
+                Constraint::Length(where_w),
+                Constraint::Fill(1),
+            ],
+        )
+        .column_spacing(1);
+        if headings {
+            table = table.header(Row::new(["key", "where", "what"]).style(theme.label));
+        }
+        frame.render_widget(table, part);
+    }
+}
+
+fn candidates(text: &str, frame: &mut Frame, body: Rect, footer: Rect, theme: &Theme) {
+    let names = keymap::candidates(text);
+    let rows: Vec<Line> = keymap::COMMANDS
+        .iter()
+        .filter(|(name, _, _)| names.contains(name))
+        .map(|(name, aliases, what)| {
+            Line::from(vec![
+                Span::styled(format!(" {} ", format::pad(name, 10)), theme.figure),
+                Span::styled(format::pad(&aliases.join(","), 8), theme.label),
+                Span::styled(format!(" {what} "), theme.text),
+            ])
+        })
+        .collect();
+    let rows = if rows.is_empty() {
+        vec![Line::styled(" no such command ", theme.bad)]
+    } else {
+        rows
+    };
+    let width = rows.iter().map(Line::width).max().unwrap_or(0) as u16 + 2;
+    let height = (rows.len() as u16 + 2).min(body.height);
+    // Just above the command line, at its left edge, as shells show completions.
+    let area = Rect::new(
+        footer.x,
+        footer.y.saturating_sub(height).max(body.y),
+        width.min(body.width),
+        height,
+    )
+    .intersection(body);
+    frame.render_widget(Clear, area);
+    let block = popup("commands", theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    frame.render_widget(Paragraph::new(rows), inner);
+}
+
+fn confirm_quit(state: &State, frame: &mut Frame, body: Rect, theme: &Theme) {
+    let question = if state.running_effects.len() == 1 {
+        "an effect is running — quit anyway? y/n"
+    } else {
+        "effects are running — quit anyway? y/n"
+    };
+    let lines = vec![
+        Line::styled(question, theme.figure),
+        Line::styled(
+            format::sanitize(&state.running_effects.join(", ")),
+            theme.warn,
+        ),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled(" y ", theme.key),
+            Span::styled(" quit     ", theme.label),
+            Span::styled(" n ", theme.key),
+            Span::styled(" stay", theme.label),
+        ]),
+    ];
+    let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 6;
+    let area = centered(body, width, lines.len() as u16 + 4);
+    frame.render_widget(Clear, area);
+    let block = popup("quit?", theme).padding(Padding::uniform(1));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| clip(l, inner.width as usize))
+        .collect();
+    frame.render_widget(Paragraph::new(lines).centered(), inner);
+}
+
+fn toasts(state: &State, frame: &mut Frame, body: Rect, theme: &Theme) {
+    let live: Vec<_> = state.live_toasts().collect();
+    if live.is_empty() || body.height < 3 {
+        return;
+    }
+    let max_w = (body.width as usize).saturating_sub(4).min(60);
+    let lines: Vec<Line> = live
+        .iter()
+        .rev()
+        .take(body.height.saturating_sub(2) as usize)
+        .map(|t| {
+            let (tag, style) = match t.level {
+                ToastLevel::Info => ("✔ ", theme.toast_info),
+                ToastLevel::Error => ("✖ error: ", theme.toast_error),
+            };
+            let text = format::truncate(&format!("{tag}{}", format::sanitize(&t.text)), max_w);
+            Line::styled(text, style)
+        })
+        .collect();
+    let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 2;
+    let height = lines.len() as u16 + 2;
+    // Bottom right, above the footer, clear of the panels' titles.
+    let area = Rect::new(
+        body.right().saturating_sub(width + 1),
+        body.bottom().saturating_sub(height + 1),
+        width,
+        height,
+    )
+    .intersection(body);
+    frame.render_widget(Clear, area);
+    let border = if live.iter().any(|t| t.level == ToastLevel::Error) {
+        theme.toast_error
+    } else {
+        theme.toast_info
+    };
+    let block = Block::bordered().border_style(border);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    frame.render_widget(Paragraph::new(lines), inner);
+}

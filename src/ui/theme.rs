@@ -1,0 +1,170 @@
+//! Colours and emphasis. Every meaning a colour carries is also said in text, so the monochrome
+//! theme (NO_COLOR) loses nothing but colour.
+
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::Marker;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Theme {
+    /// Plain text.
+    pub text: Style,
+    /// Labels next to figures.
+    pub label: Style,
+    /// Headline figures.
+    pub figure: Style,
+    pub title: Style,
+    pub border: Style,
+    /// Border and title of the focused panel.
+    pub focus: Style,
+    pub ok: Style,
+    pub warn: Style,
+    pub bad: Style,
+    /// Last good values of a STALE or DOWN source.
+    pub stale: Style,
+    pub badge_ok: Style,
+    pub badge_waiting: Style,
+    pub badge_stale: Style,
+    pub badge_down: Style,
+    /// The selected row.
+    pub selected: Style,
+    /// Keys in the footer and the help overlay.
+    pub key: Style,
+    pub tab_active: Style,
+    pub readonly: Style,
+    /// A filter's match inside a line.
+    pub matched: Style,
+    pub input: Style,
+    pub toast_info: Style,
+    pub toast_error: Style,
+    pub v1: Style,
+    pub v2: Style,
+    /// Chart markers per version; monochrome tells the lines apart by shape.
+    pub v1_marker: Marker,
+    pub v2_marker: Marker,
+}
+
+impl Default for Theme {
+    /// High contrast on a dark terminal or a projector: bright hues, bold figures.
+    fn default() -> Self {
+        let bold = Modifier::BOLD;
+        Theme {
+            text: Style::new().fg(Color::White),
+            label: Style::new().fg(Color::Gray),
+            figure: Style::new().fg(Color::White).add_modifier(bold),
+            title: Style::new().fg(Color::White).add_modifier(bold),
+            border: Style::new().fg(Color::Gray),
+            focus: Style::new().fg(Color::LightYellow).add_modifier(bold),
+            ok: Style::new().fg(Color::LightGreen),
+            warn: Style::new().fg(Color::LightYellow).add_modifier(bold),
+            bad: Style::new().fg(Color::LightRed).add_modifier(bold),
+            stale: Style::new().fg(Color::DarkGray).remove_modifier(bold),
+            badge_ok: Style::new().fg(Color::LightGreen).add_modifier(bold),
+            badge_waiting: Style::new().fg(Color::Gray),
+            badge_stale: Style::new()
+                .fg(Color::Black)
+                .bg(Color::LightYellow)
+                .add_modifier(bold),
+            badge_down: Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(bold),
+            selected: Style::new()
+                .fg(Color::Black)
+                .bg(Color::LightCyan)
+                .add_modifier(bold),
+            key: Style::new()
+                .fg(Color::Black)
+                .bg(Color::Gray)
+                .add_modifier(bold),
+            tab_active: Style::new()
+                .fg(Color::Black)
+                .bg(Color::LightYellow)
+                .add_modifier(bold),
+            readonly: Style::new()
+                .fg(Color::White)
+                .bg(Color::Magenta)
+                .add_modifier(bold),
+            matched: Style::new()
+                .fg(Color::Black)
+                .bg(Color::LightYellow)
+                .add_modifier(bold),
+            input: Style::new().fg(Color::White).add_modifier(bold),
+            toast_info: Style::new().fg(Color::LightGreen).add_modifier(bold),
+            toast_error: Style::new().fg(Color::LightRed).add_modifier(bold),
+            v1: Style::new().fg(Color::LightCyan).add_modifier(bold),
+            v2: Style::new().fg(Color::LightMagenta).add_modifier(bold),
+            v1_marker: Marker::Braille,
+            v2_marker: Marker::Braille,
+        }
+    }
+}
+
+impl Theme {
+    /// No colour at all (https://no-color.org): emphasis by weight, reverse video and shape.
+    pub fn monochrome() -> Self {
+        let plain = Style::new();
+        let bold = plain.add_modifier(Modifier::BOLD);
+        let reversed = bold.add_modifier(Modifier::REVERSED);
+        Theme {
+            text: plain,
+            label: plain,
+            figure: bold,
+            title: bold,
+            border: plain,
+            focus: bold,
+            ok: plain,
+            warn: bold,
+            bad: bold.add_modifier(Modifier::UNDERLINED),
+            stale: plain
+                .add_modifier(Modifier::DIM)
+                .remove_modifier(Modifier::BOLD),
+            badge_ok: plain,
+            badge_waiting: plain.add_modifier(Modifier::DIM),
+            badge_stale: reversed,
+            badge_down: reversed,
+            selected: reversed,
+            key: reversed,
+            tab_active: reversed,
+            readonly: reversed,
+            matched: reversed,
+            input: bold,
+            toast_info: bold,
+            toast_error: bold,
+            v1: bold,
+            v2: bold,
+            v1_marker: Marker::Braille,
+            v2_marker: Marker::Dot,
+        }
+    }
+
+    /// The theme the NO_COLOR convention asks for.
+    pub fn for_no_color(no_color: bool) -> Self {
+        if no_color {
+            Theme::monochrome()
+        } else {
+            Theme::default()
+        }
+    }
+}
+
+/// A theme with a panel's staleness applied: the last good values of a STALE or DOWN source
+/// stay on screen, dimmed.
+#[derive(Clone, Copy)]
+pub struct Ink<'t> {
+    pub theme: &'t Theme,
+    pub dim: bool,
+}
+
+impl<'t> Ink<'t> {
+    pub fn new(theme: &'t Theme, dim: bool) -> Self {
+        Ink { theme, dim }
+    }
+
+    pub fn st(&self, style: Style) -> Style {
+        if self.dim {
+            style.patch(self.theme.stale)
+        } else {
+            style
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The screen at 80×24, 120×40 and 200×60 for each fixture, as text snapshots.
+
+use driftdock::app::{fixture, State};
+use driftdock::ui::{self, Theme};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+use ratatui::Terminal;
+
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
+
+fn render(state: &State, width: u16, height: u16, theme: &Theme) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| ui::view_with(state, frame, theme))
+        .unwrap();
+    terminal
+}
+
+fn snapshots(name: &str, state: State) {
+    for (w, h) in SIZES {
+        let terminal = render(&state, w, h, &Theme::default());
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), terminal.backend());
+    }
+}
+
+#[test]
+fn busy_lab() {
+    snapshots("busy", fixture::busy());
+}
+
+#[test]
+fn redis_down() {
+    snapshots("redis_down", fixture::redis_down());
+}
+
+#[test]
+fn prometheus_stale() {
+    snapshots("prometheus_stale", fixture::prometheus_stale());
+}
+
+#[test]
+fn help_overlay() {
+    snapshots("help", fixture::help());
+}
+
+#[test]
+fn command_line_with_candidates() {
+    snapshots("command_line", fixture::command_line());
+}
+
+#[test]
+fn typing_a_filter() {
+    snapshots("filtering", fixture::filtering());
+}
+
+#[test]
+fn readonly() {
+    snapshots("readonly", fixture::readonly());
+}
+
+#[test]
+fn logs_focused_and_filtered() {
+    snapshots("logs_filtered", fixture::logs_filtered());
+}
+
+#[test]
+fn canary_mismatch() {
+    snapshots("canary_mismatch", fixture::canary_mismatch());
+}
+
+#[test]
+fn confirm_quit() {
+    snapshots("confirm_quit", fixture::confirm_quit());
+}
+
+#[test]
+fn empty_lab() {
+    snapshots("empty", fixture::empty());
+}
+
+fn all_fixtures() -> Vec<State> {
+    vec![
+        fixture::empty(),
+        fixture::busy(),
+        fixture::redis_down(),
+        fixture::prometheus_stale(),
+        fixture::help(),
+        fixture::command_line(),
+        fixture::filtering(),
+        fixture::readonly(),
+        fixture::logs_filtered(),
+        fixture::canary_mismatch(),
+        fixture::confirm_quit(),
+    ]
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let themes = [Theme::default(), Theme::monochrome()];
+    for state in all_fixtures() {
+        for theme in &themes {
+            render(&state, 20, 5, theme);
+            render(&state, 1, 1, theme);
+        }
+        // Every size up to a small terminal, so no off-by-one hides between the named ones.
+        for w in 1..=60 {
+            for h in 1..=16 {
+                render(&state, w, h, &themes[0]);
+            }
+        }
+        for (w, h) in [
+            (99, 29),
+            (100, 30),
+            (179, 49),
+            (180, 50),
+            (300, 10),
+            (10, 300),
+        ] {
+            render(&state, w, h, &themes[0]);
+        }
+    }
+}
+
+#[test]
+fn a_tiny_terminal_still_shows_something() {
+    let terminal = render(&fixture::busy(), 20, 5, &Theme::default());
+    insta::assert_snapshot!("busy_20x5", terminal.backend());
+}
+
+fn colours(buffer: &Buffer) -> Vec<(u16, u16, Color, Color)> {
+    let area = buffer.area;
+    let mut out = Vec::new();
+    for y in 0..area.height {
+        for x in 0..area.width {
+            let cell = &buffer[(x, y)];
+            if cell.fg != Color::Reset || cell.bg != Color::Reset {
+                out.push((x, y, cell.fg, cell.bg));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn monochrome_renders_carry_no_colour() {
+    let mono = Theme::monochrome();
+    for state in all_fixtures() {
+        for (w, h) in SIZES {
+            let terminal = render(&state, w, h, &mono);
+            let found = colours(terminal.backend().buffer());
+            assert!(
+                found.is_empty(),
+                "colour at {w}x{h}: {:?}",
+                &found[..found.len().min(5)]
+            );
+        }
+    }
+}
+
+#[test]
+fn the_default_theme_uses_colour() {
+    let terminal = render(&fixture::busy(), 120, 40, &Theme::default());
+    assert!(!colours(terminal.backend().buffer()).is_empty());
+}
