@@ -103,8 +103,9 @@ fn tiny_terminals_do_not_panic() {
             render(&state, 20, 5, theme);
             render(&state, 1, 1, theme);
         }
-        // Every size up to a small terminal, so no off-by-one hides between the named ones.
-        for w in 1..=60 {
+        // Sizes up to a small terminal, every one of the tiniest, so no off-by-one hides between
+        // the named ones.
+        for w in (1..=60).filter(|w| *w <= 12 || w % 3 == 0) {
             for h in 1..=16 {
                 render(&state, w, h, &themes[0]);
             }
@@ -162,4 +163,54 @@ fn monochrome_renders_carry_no_colour() {
 fn the_default_theme_uses_colour() {
     let terminal = render(&fixture::busy(), 120, 40, &Theme::default());
     assert!(!colours(terminal.backend().buffer()).is_empty());
+}
+
+/// Each panel alone, as the tab layout shows it.
+#[test]
+fn every_panel_as_a_tab() {
+    use driftdock::app::state::Panel;
+    use driftdock::app::{update, Msg};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    for (i, panel) in Panel::ALL.iter().enumerate() {
+        for (name, mut state) in [
+            ("busy", fixture::busy()),
+            ("redis_down", fixture::redis_down()),
+        ] {
+            let digit = char::from(b'1' + i as u8);
+            update(
+                &mut state,
+                Msg::Key(KeyEvent::new(KeyCode::Char(digit), KeyModifiers::NONE)),
+            );
+            assert_eq!(state.focus, *panel);
+            let terminal = render(&state, 80, 24, &Theme::default());
+            let title = panel.title().to_lowercase();
+            insta::assert_snapshot!(format!("tab_{title}_{name}_80x24"), terminal.backend());
+        }
+    }
+}
+
+#[test]
+fn log_filter_matches_are_highlighted() {
+    let theme = Theme::default();
+    let terminal = render(&fixture::logs_filtered(), 80, 24, &theme);
+    let buffer = terminal.backend().buffer();
+    // Find the first log row's `ERROR` and check every cell of it wears the match style.
+    let (x, y) = (0..buffer.area.height)
+        .flat_map(|y| (0..buffer.area.width).map(move |x| (x, y)))
+        .find(|&(x, y)| {
+            x + 5 <= buffer.area.width
+                && (0..5).all(|i| buffer[(x + i, y)].symbol() == &"ERROR"[i as usize..=i as usize])
+        })
+        .expect("a matching line on screen");
+    for i in 0..5 {
+        let cell = &buffer[(x + i, y)];
+        assert_eq!(
+            cell.bg,
+            theme.matched.bg.unwrap(),
+            "cell {} of the match",
+            i
+        );
+    }
+    // The character after the match is not highlighted.
+    assert_ne!(buffer[(x + 5, y)].bg, theme.matched.bg.unwrap());
 }

@@ -91,7 +91,11 @@ pub fn frame<'a, 't>(
         } else {
             BorderType::Plain
         })
-        .border_style(if focused { theme.focus } else { theme.border });
+        .border_style(match (focused, b.old) {
+            (true, _) => theme.focus,
+            (false, true) => theme.alarm,
+            (false, false) => theme.border,
+        });
     (block, Ink::new(theme, b.old))
 }
 

@@ -21,6 +21,8 @@ pub struct Theme {
     pub bad: Style,
     /// Last good values of a STALE or DOWN source.
     pub stale: Style,
+    /// The border of a panel whose source is STALE or DOWN.
+    pub alarm: Style,
     pub badge_ok: Style,
     pub badge_waiting: Style,
     pub badge_stale: Style,
@@ -58,6 +60,7 @@ impl Default for Theme {
             warn: Style::new().fg(Color::LightYellow).add_modifier(bold),
             bad: Style::new().fg(Color::LightRed).add_modifier(bold),
             stale: Style::new().fg(Color::DarkGray).remove_modifier(bold),
+            alarm: Style::new().fg(Color::LightRed),
             badge_ok: Style::new().fg(Color::LightGreen).add_modifier(bold),
             badge_waiting: Style::new().fg(Color::Gray),
             badge_stale: Style::new()
@@ -118,6 +121,7 @@ impl Theme {
             stale: plain
                 .add_modifier(Modifier::DIM)
                 .remove_modifier(Modifier::BOLD),
+            alarm: bold,
             badge_ok: plain,
             badge_waiting: plain.add_modifier(Modifier::DIM),
             badge_stale: reversed,
