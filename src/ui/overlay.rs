@@ -50,11 +50,11 @@ fn help(state: &State, frame: &mut Frame, body: Rect, theme: &Theme) {
         (full, 1, n + 3 <= full.height)
     };
     let per = rows.len().div_ceil(columns);
-    let width = col_w * columns as u16 + (columns as u16 - 1) * 2 + 2;
+    let width = col_w * columns as u16 + (columns as u16 - 1) * 2 + 4;
     let height = per as u16 + 2 + u16::from(headings);
     let area = centered(within, width, height);
     frame.render_widget(Clear, area);
-    let block = popup("keys — any key closes", theme);
+    let block = popup("keys — any key closes", theme).padding(Padding::horizontal(1));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let parts =
