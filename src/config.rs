@@ -222,7 +222,7 @@ pub struct Canary {
     pub step: u8,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub lab: Lab,
@@ -300,19 +300,6 @@ impl Default for Thresholds {
 impl Default for Canary {
     fn default() -> Self {
         Canary { step: 5 }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            lab: Lab::default(),
-            endpoints: Endpoints::default(),
-            intervals: Intervals::default(),
-            timeouts: Timeouts::default(),
-            thresholds: Thresholds::default(),
-            canary: Canary::default(),
-        }
     }
 }
 

@@ -8,5 +8,6 @@ pub mod config;
 pub mod effects;
 pub mod probes;
 pub mod record;
+pub mod runtime;
 pub mod terminal;
 pub mod ui;

@@ -2,18 +2,25 @@
 
 mod cli;
 
-#[allow(unused_imports)]
-use driftdock as _;
-
 use clap::{Parser, Subcommand};
+use driftdock::config::Config;
+use std::path::PathBuf;
 
 #[derive(Parser)]
 #[command(
     name = "driftdock",
     version,
-    about = "A terminal control room for a local DevOps lab"
+    about = "A terminal control room for a local DevOps lab",
+    long_about = "With no subcommand, opens the control room on the lab. Every key that changes \
+                  the lab has a headless subcommand twin."
 )]
 struct Args {
+    /// Config file (default: $XDG_CONFIG_HOME/driftdock/config.toml, then the built-in one).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Watch only: every key and command that would change the lab is refused.
+    #[arg(long, global = true)]
+    readonly: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -25,16 +32,22 @@ enum Command {
         #[command(subcommand)]
         action: cli::lab::LabAction,
     },
+    /// The control room's figures, read once. Exits 1 when a source is DOWN.
+    Status {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() {
     let args = Args::parse();
     let code = match args.command {
         Some(Command::Lab { action }) => cli::lab::run(action),
-        None => {
-            eprintln!("driftdock: the control room is not built yet; try `driftdock lab up`");
-            Ok(2)
+        Some(Command::Status { json }) => {
+            Config::load(args.config.as_deref()).and_then(|c| cli::status::run(&c, json))
         }
+        None => Config::load(args.config.as_deref()).and_then(|c| cli::tui::run(c, args.readonly)),
     };
     match code {
         Ok(code) => std::process::exit(code),

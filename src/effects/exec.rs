@@ -33,7 +33,9 @@ pub async fn exec(
             .await
             .map_err(|e| format!("cannot exec in the container: {e}"))?;
         let mut output = String::new();
-        if let StartExecResults::Attached { output: mut out, .. } = docker
+        if let StartExecResults::Attached {
+            output: mut out, ..
+        } = docker
             .start_exec(&created.id, None)
             .await
             .map_err(|e| format!("cannot start exec: {e}"))?

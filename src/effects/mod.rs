@@ -1,6 +1,7 @@
 //! Async side effects: each takes a Command, does the work, reports back as `Msg::Effect`, and
 //! appends to the audit log.
 
+pub mod canary;
 pub mod exec;
 
 use crate::app::msg::{EffectOutcome, Msg};
