@@ -119,6 +119,8 @@ struct Load {
     v2: f64,
     v2_errors: f64,
     v2_p95: f64,
+    /// Jobs the queue gains per second once the worker is paused.
+    backlog: u64,
 }
 
 const STEADY: Load = Load {
@@ -126,6 +128,7 @@ const STEADY: Load = Load {
     v2: 10.0,
     v2_errors: 0.004,
     v2_p95: 142.0,
+    backlog: 0,
 };
 
 fn sample(state: &mut State, outage: Outage, secs: i64, reading: Reading) {
@@ -174,7 +177,11 @@ fn replay(outage: Outage, load: Load) -> State {
                 .collect();
             sample(&mut s, outage, secs, Reading::Stats(running));
         }
-        let depth = 18 + (i * 7 % 23) as u64 + if i > 100 { (i - 100) as u64 } else { 0 };
+        let paused_for = (8 - secs).max(0) as u64;
+        let depth = 18
+            + (i * 7 % 23) as u64
+            + if i > 100 { (i - 100) as u64 } else { 0 }
+            + paused_for * load.backlog;
         sample(
             &mut s,
             outage,
@@ -340,13 +347,15 @@ pub fn logs_filtered() -> State {
     s
 }
 
-/// v2 takes far more traffic than the gateway's 25% says, while a canary change runs.
+/// v2 takes far more traffic than the gateway's 25% says and fails, the queue backs up behind
+/// the paused worker, and a canary change runs.
 pub fn canary_mismatch() -> State {
     let load = Load {
         v1: 20.0,
         v2: 20.0,
         v2_errors: 0.034,
         v2_p95: 640.0,
+        backlog: 14,
     };
     let mut s = replay(Outage::None, load);
     key(&mut s, KeyCode::Char('6'));
