@@ -28,7 +28,7 @@ pub fn view(state: &State, frame: &mut Frame) {
     view_with(state, frame, &Theme::default());
 }
 
-/// Draws the control room in `theme` (the runtime passes `Theme::monochrome()` under NO_COLOR).
+/// Draws the control room in `theme`; under NO_COLOR, pass `Theme::monochrome()`.
 pub fn view_with(state: &State, frame: &mut Frame, theme: &Theme) {
     let area = frame.area();
     if area.is_empty() {
