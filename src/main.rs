@@ -27,6 +27,8 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Bring the lab up (building what is missing) and open the control room on it.
+    Up,
     /// Build, start, stop and list the lab's compose project.
     Lab {
         #[command(subcommand)]
@@ -44,6 +46,12 @@ fn main() {
     let args = Args::parse();
     let code = match args.command {
         Some(Command::Lab { action }) => cli::lab::run(action),
+        Some(Command::Up) => Config::load(args.config.as_deref()).and_then(|c| {
+            match cli::lab::run(cli::lab::LabAction::Up)? {
+                0 => cli::tui::run(c, args.readonly),
+                code => Ok(code),
+            }
+        }),
         Some(Command::Status { json }) => {
             Config::load(args.config.as_deref()).and_then(|c| cli::status::run(&c, json))
         }
