@@ -403,3 +403,31 @@ fn logs_keep_a_bounded_tail_and_scrolling_stops_following() {
     update(&mut s, key('f'));
     assert!(s.logs.follow);
 }
+
+#[test]
+fn a_restarted_container_is_followed_again() {
+    let mut s = state();
+    with_containers(&mut s);
+    assert_eq!(s.logs.container_id.as_deref(), Some("c2"));
+    let cmds = update(
+        &mut s,
+        Msg::ContainerEvent(ContainerEvent {
+            at: secs(5),
+            id: "c2".into(),
+            action: "start".into(),
+            info: Some(container("c2", "api-v1", "running")),
+        }),
+    );
+    assert_eq!(cmds, vec![Command::FollowLogs(Some("c2".into()))]);
+    // Other containers starting change nothing.
+    let cmds = update(
+        &mut s,
+        Msg::ContainerEvent(ContainerEvent {
+            at: secs(6),
+            id: "c1".into(),
+            action: "start".into(),
+            info: Some(container("c1", "worker", "running")),
+        }),
+    );
+    assert!(cmds.is_empty());
+}

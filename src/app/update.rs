@@ -162,6 +162,10 @@ fn sort_rows(rows: &mut [ContainerRow]) {
 }
 
 fn apply_event(state: &mut State, ev: ContainerEvent) {
+    // A followed log stream ends with its container; follow it again once it is back.
+    if ev.action == "start" && state.logs.container_id.as_deref() == Some(ev.id.as_str()) {
+        state.logs.container_id = None;
+    }
     let pos = state.containers.iter().position(|r| r.info.id == ev.id);
     match (pos, ev.info) {
         (Some(i), Some(info)) => {
