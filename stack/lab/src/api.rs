@@ -2,6 +2,7 @@
 
 use crate::fault::Fault;
 use crate::metrics::{self, ApiMetrics, RequestLabels, RouteLabels, VersionLabels};
+use crate::redis_conn::RedisConn;
 use crate::{event, JOBS};
 use axum::body::Bytes;
 use axum::extract::{MatchedPath, Request, State};
@@ -10,7 +11,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use redis::aio::ConnectionManager;
 use serde_json::json;
 use sqlx::PgPool;
 use std::sync::{Arc, RwLock};
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 pub struct Api {
     pub version: Arc<str>,
     pub pool: PgPool,
-    pub redis: ConnectionManager,
+    pub redis: RedisConn,
     pub fault: Arc<RwLock<Fault>>,
     pub metrics: Arc<ApiMetrics>,
 }
@@ -125,20 +125,18 @@ async fn inject_fault(State(api): State<Api>, req: Request, next: Next) -> Respo
     next.run(req).await
 }
 
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(1);
+
 async fn health(State(api): State<Api>) -> Response {
-    let pg = tokio::time::timeout(
-        Duration::from_secs(1),
-        sqlx::query("SELECT 1").execute(&api.pool),
-    )
-    .await;
+    let pg = tokio::time::timeout(HEALTH_TIMEOUT, sqlx::query("SELECT 1").execute(&api.pool)).await;
     let pg_ok = matches!(pg, Ok(Ok(_)));
-    let mut con = api.redis.clone();
-    let ping = tokio::time::timeout(
-        Duration::from_secs(1),
-        redis::cmd("PING").query_async::<String>(&mut con),
-    )
-    .await;
-    let redis_ok = matches!(ping, Ok(Ok(_)));
+    // The handle bounds the ping itself (reconnect included) and drops a connection that
+    // did not answer in time.
+    let mut con = api.redis.with_timeout(HEALTH_TIMEOUT);
+    let redis_ok = redis::cmd("PING")
+        .query_async::<String>(&mut con)
+        .await
+        .is_ok();
     let status = if pg_ok && redis_ok {
         StatusCode::OK
     } else {

@@ -1,7 +1,9 @@
 //! Connecting to Postgres and Redis with retries (containers start in any order) and the schema.
+//! Past start, both heal by themselves: the sqlx pool replaces broken connections and
+//! [`RedisConn`] reconnects after an outage.
 
+use crate::redis_conn::RedisConn;
 use anyhow::{Context, Result};
-use redis::aio::ConnectionManager;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::{Duration, Instant};
 
@@ -45,14 +47,14 @@ pub async fn postgres(url: &str) -> Result<PgPool> {
     Ok(pool)
 }
 
-pub async fn redis(url: &str) -> Result<ConnectionManager> {
+pub async fn redis(url: &str) -> Result<RedisConn> {
     let client = redis::Client::open(url).context("REDIS_URL is not a valid redis URL")?;
+    let con = RedisConn::new(client);
     retry("redis", || async {
-        ConnectionManager::new(client.clone())
-            .await
-            .context("connect")
+        con.ensure_connected().await.context("connect")
     })
-    .await
+    .await?;
+    Ok(con)
 }
 
 /// Api and worker both create the schema; the advisory lock keeps their first starts apart.

@@ -6,6 +6,7 @@ pub mod event;
 pub mod fault;
 pub mod load;
 pub mod metrics;
+pub mod redis_conn;
 pub mod worker;
 
 /// Redis list the api pushes event ids on.
@@ -16,9 +17,7 @@ pub const PROCESSING: &str = "jobs:processing";
 pub const LEASES: &str = "jobs:leases";
 
 /// Lengths of the queue and the processing list, read in one round trip.
-pub async fn queue_depths(
-    con: &mut redis::aio::ConnectionManager,
-) -> redis::RedisResult<(i64, i64)> {
+pub async fn queue_depths(con: &mut redis_conn::RedisConn) -> redis::RedisResult<(i64, i64)> {
     redis::pipe()
         .cmd("LLEN")
         .arg(JOBS)

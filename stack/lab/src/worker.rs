@@ -1,9 +1,9 @@
 //! `lab-worker`: takes jobs from Redis at least once and moves event rows to a final state.
 
 use crate::metrics::{OutcomeLabels, WorkerMetrics};
+use crate::redis_conn::{RedisConn, COMMAND_TIMEOUT};
 use crate::{JOBS, LEASES, PROCESSING};
 use anyhow::Result;
-use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -20,9 +20,10 @@ pub struct Settings {
 pub struct Worker {
     pub settings: Settings,
     pub pool: PgPool,
-    pub redis: ConnectionManager,
-    /// A separate connection for the blocking pop, so it never delays other commands.
-    pub blocking: ConnectionManager,
+    pub redis: RedisConn,
+    /// A separate connection for the blocking pop, so it never delays other commands; see
+    /// [`Worker::blocking_connection`].
+    pub blocking: RedisConn,
     pub metrics: Arc<WorkerMetrics>,
     /// The job in hand, which the reaper must leave alone.
     pub current: Arc<AtomicI64>,
@@ -52,7 +53,7 @@ pub fn decide(failed: bool, attempts: i32, max_attempts: i32) -> Outcome {
 
 /// Moves every job out of the processing list back to the queue. The lab runs one worker, so
 /// on start whatever is left in processing belonged to a worker that died mid-job.
-pub async fn reclaim_all(con: &mut ConnectionManager) -> Result<i64> {
+pub async fn reclaim_all(con: &mut RedisConn) -> Result<i64> {
     let moved: i64 = redis::Script::new(
         "local n = 0
          while redis.call('RPOPLPUSH', KEYS[1], KEYS[2]) do n = n + 1 end
@@ -68,7 +69,7 @@ pub async fn reclaim_all(con: &mut ConnectionManager) -> Result<i64> {
 }
 
 /// Returns jobs whose lease is missing or expired to the queue.
-pub async fn reap(con: &mut ConnectionManager, lease: Duration, skip: i64) -> Result<usize> {
+pub async fn reap(con: &mut RedisConn, lease: Duration, skip: i64) -> Result<usize> {
     let ids: Vec<String> = redis::cmd("LRANGE")
         .arg(PROCESSING)
         .arg(0)
@@ -105,15 +106,23 @@ pub async fn reap(con: &mut ConnectionManager, lease: Duration, skip: i64) -> Re
     Ok(moved)
 }
 
+/// How long one pop waits for a job.
+const BLOCK: Duration = Duration::from_secs(1);
+
 impl Worker {
-    /// Takes one job (waiting up to a second); false when the queue was empty.
+    /// The blocking pop's own connection: its timeout allows for the block time.
+    pub fn blocking_connection(redis: RedisConn) -> RedisConn {
+        redis.with_timeout(BLOCK + COMMAND_TIMEOUT)
+    }
+
+    /// Takes one job (waiting up to [`BLOCK`]); false when the queue was empty.
     pub async fn step(&mut self) -> Result<bool> {
         let taken: Option<String> = redis::cmd("BLMOVE")
             .arg(JOBS)
             .arg(PROCESSING)
             .arg("RIGHT")
             .arg("LEFT")
-            .arg(1)
+            .arg(BLOCK.as_secs())
             .query_async(&mut self.blocking)
             .await?;
         let Some(raw) = taken else { return Ok(false) };
@@ -126,6 +135,23 @@ impl Worker {
         let result = self.handle(id, &raw).await;
         self.current.store(0, Ordering::Relaxed);
         result.map(|_| true)
+    }
+
+    /// Returns a job from the processing list to the queue.
+    async fn release(&mut self, raw: &str) -> Result<()> {
+        redis::Script::new(
+            "redis.call('LREM', KEYS[1], 1, ARGV[1])
+             redis.call('LPUSH', KEYS[2], ARGV[1])
+             redis.call('HDEL', KEYS[3], ARGV[1])
+             return 1",
+        )
+        .key(PROCESSING)
+        .key(JOBS)
+        .key(LEASES)
+        .arg(raw)
+        .invoke_async::<i64>(&mut self.redis)
+        .await?;
+        Ok(())
     }
 
     async fn handle(&mut self, id: i64, raw: &str) -> Result<()> {
@@ -178,19 +204,7 @@ impl Worker {
             })
             .inc();
         if outcome == Outcome::Retry {
-            redis::Script::new(
-                "redis.call('LREM', KEYS[1], 1, ARGV[1])
-                 redis.call('LPUSH', KEYS[2], ARGV[1])
-                 redis.call('HDEL', KEYS[3], ARGV[1])
-                 return 1",
-            )
-            .key(PROCESSING)
-            .key(JOBS)
-            .key(LEASES)
-            .arg(raw)
-            .invoke_async::<i64>(&mut self.redis)
-            .await?;
-            return Ok(());
+            return self.release(raw).await;
         }
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)

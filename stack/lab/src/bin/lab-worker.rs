@@ -48,7 +48,8 @@ async fn main() -> anyhow::Result<()> {
     anyhow::ensure!(args.max_attempts >= 1, "MAX_ATTEMPTS must be at least 1");
     let pool = driftdock_lab::connect::postgres(&args.database_url).await?;
     let mut redis = driftdock_lab::connect::redis(&args.redis_url).await?;
-    let blocking = driftdock_lab::connect::redis(&args.redis_url).await?;
+    let blocking =
+        Worker::blocking_connection(driftdock_lab::connect::redis(&args.redis_url).await?);
     let metrics = Arc::new(WorkerMetrics::default());
 
     let reclaimed = reclaim_all(&mut redis).await?;
