@@ -134,6 +134,11 @@ impl Worker {
         self.current.store(id, Ordering::Relaxed);
         let result = self.handle(id, &raw).await;
         self.current.store(0, Ordering::Relaxed);
+        if result.is_err() {
+            // A job failed by an outage goes back to the queue now rather than when its lease
+            // expires; if Redis itself is away, the reaper returns it later.
+            let _ = self.release(&raw).await;
+        }
         result.map(|_| true)
     }
 
