@@ -40,21 +40,43 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The canary: its status, set a split, promote, abort, run a guarded plan.
+    Canary {
+        /// JSON (one object, or JSON lines for a plan's progress) instead of text.
+        #[arg(long, global = true)]
+        json: bool,
+        #[command(subcommand)]
+        action: cli::canary::CanaryAction,
+    },
+    /// The lab's load generator: start, stop, status.
+    Load {
+        /// JSON instead of text.
+        #[arg(long, global = true)]
+        json: bool,
+        #[command(subcommand)]
+        action: cli::load::LoadAction,
+    },
 }
 
 fn main() {
     let args = Args::parse();
     let code = match args.command {
         Some(Command::Lab { action }) => cli::lab::run(action),
-        Some(Command::Up) => Config::load(args.config.as_deref()).and_then(|c| {
-            match cli::lab::run(cli::lab::LabAction::Up)? {
-                0 => cli::tui::run(c, args.readonly),
-                code => Ok(code),
-            }
-        }),
+        Some(Command::Up) => {
+            Config::load(args.config.as_deref()).and_then(|c| {
+                match cli::lab::run(cli::lab::LabAction::Up)? {
+                    0 => cli::tui::run(c, args.readonly),
+                    code => Ok(code),
+                }
+            })
+        }
         Some(Command::Status { json }) => {
             Config::load(args.config.as_deref()).and_then(|c| cli::status::run(&c, json))
         }
+        Some(Command::Canary { json, action }) => Config::load(args.config.as_deref())
+            .and_then(|c| cli::canary::run(&c, action, json, args.readonly)),
+        Some(Command::Load { json, action }) => Config::load(args.config.as_deref())
+            .and_then(|c| cli::load::run(&c, action, json, args.readonly)),
         None => Config::load(args.config.as_deref()).and_then(|c| cli::tui::run(c, args.readonly)),
     };
     match code {

@@ -2,15 +2,15 @@
 //! each message, commands become tasks, and the screen is drawn at most ~30 times a second and
 //! only when something changed.
 
-use crate::app::{update, Command, Msg, State};
-use crate::config::Config;
-use crate::effects::{self, canary};
+use crate::app::plan::{self, PlanSpec};
+use crate::app::{update, Msg, State};
+use crate::config::{Config, PlanFile};
+use crate::effects::runner::Effects;
 use crate::probes;
 use crate::record::audit::{self, AuditLog};
 use crate::terminal::TerminalGuard;
 use crate::ui;
 use anyhow::Result;
-use bollard::Docker;
 use chrono::Utc;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
@@ -31,6 +31,30 @@ pub struct Options {
     pub monochrome: bool,
 }
 
+/// A plan as the state machine runs it.
+pub fn plan_spec(file: &PlanFile) -> PlanSpec {
+    let g = &file.guard;
+    PlanSpec {
+        name: file.name.clone(),
+        steps: file
+            .steps
+            .iter()
+            .map(|s| plan::Step {
+                weight: s.weight,
+                hold: chrono::Duration::from_std(s.hold).unwrap_or(chrono::Duration::zero()),
+            })
+            .collect(),
+        guard: plan::Guard {
+            max_error_ratio: g.max_error_ratio,
+            max_p95_ms: g.max_p95_ms,
+            max_error_ratio_over_v1: g.max_error_ratio_over_v1,
+            consecutive: g.consecutive,
+            min_v2_rps: g.min_v2_rps,
+            window_secs: g.window.as_secs(),
+        },
+    }
+}
+
 /// A State for this config with nothing measured yet.
 pub fn initial_state(config: &Config, readonly: bool) -> State {
     let intervals = config
@@ -44,86 +68,12 @@ pub fn initial_state(config: &Config, readonly: bool) -> State {
     );
     state.readonly = readonly;
     state.canary.step = config.canary.step;
+    state.canary.plan_spec = Some(plan_spec(&config.canary.default_plan()));
+    state.load.rate = config.load.rate;
     state.thresholds.error_ratio = config.thresholds.error_ratio;
     state.thresholds.p95_ms = config.thresholds.p95_ms;
     state.thresholds.queue_depth = config.thresholds.queue_depth;
     state
-}
-
-/// What effects need to reach the lab.
-struct Effects {
-    docker: Docker,
-    http: reqwest::Client,
-    config: Config,
-    audit: AuditLog,
-    tx: Sender<Msg>,
-    logs: Option<JoinHandle<()>>,
-}
-
-impl Effects {
-    fn run(&mut self, cmd: Command) {
-        match cmd {
-            Command::FollowLogs(id) => {
-                if let Some(h) = self.logs.take() {
-                    h.abort();
-                }
-                if let Some(id) = id {
-                    self.logs = Some(probes::logs::follow(
-                        self.docker.clone(),
-                        self.config.lab.project.clone(),
-                        id,
-                        self.tx.clone(),
-                    ));
-                }
-            }
-            Command::SetCanary { from, to } => {
-                let (docker, http, tx, audit) = (
-                    self.docker.clone(),
-                    self.http.clone(),
-                    self.tx.clone(),
-                    self.audit.clone(),
-                );
-                let project = self.config.lab.project.clone();
-                let gateway = self.config.endpoints.gateway.expose().to_string();
-                tokio::spawn(async move {
-                    let name = "canary";
-                    effects::report(&tx, name, crate::app::msg::EffectOutcome::Started).await;
-                    let target = canary::CanaryTarget {
-                        docker: &docker,
-                        http: &http,
-                        project: &project,
-                        gateway_url: &gateway,
-                        audit: &audit,
-                    };
-                    let outcome = match canary::set(&target, to).await {
-                        Ok(p) => crate::app::msg::EffectOutcome::Done(match from {
-                            Some(f) => format!("canary {f}% → {p}%"),
-                            None => format!("canary set to {p}%"),
-                        }),
-                        Err(e) => crate::app::msg::EffectOutcome::Failed(e),
-                    };
-                    effects::report(&tx, name, outcome).await;
-                    // The gateway probe would see it within its interval; read it now.
-                    if let Ok(p) = canary::read_applied(&http, &gateway).await {
-                        let _ = tx
-                            .send(Msg::Sample(crate::app::Sample::ok(
-                                Utc::now(),
-                                crate::app::Reading::Canary { percent: p },
-                            )))
-                            .await;
-                    }
-                });
-            }
-        }
-    }
-}
-
-impl Drop for Effects {
-    fn drop(&mut self) {
-        if let Some(h) = self.logs.take() {
-            h.abort();
-        }
-    }
 }
 
 fn spawn_input(tx: Sender<Msg>) -> JoinHandle<()> {
@@ -145,7 +95,7 @@ fn spawn_input(tx: Sender<Msg>) -> JoinHandle<()> {
 }
 
 /// One Tick at each wall-clock second, so the clock and the ages move together.
-fn spawn_clock(tx: Sender<Msg>) -> JoinHandle<()> {
+pub fn spawn_clock(tx: Sender<Msg>) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             let now = Utc::now();
@@ -156,6 +106,16 @@ fn spawn_clock(tx: Sender<Msg>) -> JoinHandle<()> {
             }
         }
     })
+}
+
+/// Tells the stats probe which containers are on screen, when that changes.
+fn scope_stats(probes: &probes::Probes, state: &State, last: &mut Vec<String>) {
+    let (w, h) = state.size;
+    let ids = ui::containers_on_screen(state, ratatui::layout::Rect::new(0, 0, w, h));
+    if ids != *last {
+        probes.show_stats_for(Some(ids.iter().cloned().collect()));
+        *last = ids;
+    }
 }
 
 pub async fn run(config: Config, opts: Options) -> Result<()> {
@@ -175,20 +135,20 @@ pub async fn run(config: Config, opts: Options) -> Result<()> {
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
 
-    let _probes = probes::spawn_all(&config, docker.clone(), tx.clone());
+    let probes = probes::spawn_all(&config, docker.clone(), tx.clone());
     let input = spawn_input(tx.clone());
     let clock = spawn_clock(tx.clone());
-    let mut effects = Effects {
+    let mut effects = Effects::new(
         docker,
         http,
-        audit: AuditLog::new(audit::default_path(), "tui"),
         config,
-        tx: tx.clone(),
-        logs: None,
-    };
+        AuditLog::new(audit::default_path(), "tui"),
+        tx.clone(),
+    );
     drop(tx);
 
     let mut dirty = true;
+    let mut on_screen = Vec::new();
     let mut last_draw = Instant::now() - FRAME;
     loop {
         if dirty && last_draw.elapsed() >= FRAME {
@@ -214,6 +174,7 @@ pub async fn run(config: Config, opts: Options) -> Result<()> {
                     }
                 }
                 dirty = true;
+                scope_stats(&probes, &state, &mut on_screen);
             }
             _ = tokio::time::sleep_until(next_frame), if dirty => {}
             _ = sigterm.recv() => break,

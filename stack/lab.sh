@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# DriftDock lab driver: ./lab.sh up|down|reset|ps|build
+# DriftDock lab driver: ./lab.sh up|down|reset|ps|build|load-start [RATE]|load-stop
 #   LOAD=1 ./lab.sh up   also starts the `load` profile.
+#   load-start RATE      (re)starts only the lab's `load` container at RATE requests/s;
+#   load-stop            stops and removes it. Nothing else in the project is touched.
 set -euo pipefail
 
 STACK="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -171,5 +173,20 @@ case "$cmd" in
   down)  preflight_docker; preflight_compose; compose --profile load down --remove-orphans ;;
   reset) preflight_docker; preflight_compose; compose --profile load down -v --remove-orphans ;;
   ps)    preflight_docker; ps_table ;;
-  *) echo "usage: $0 up|down|reset|ps|build   (LOAD=1 $0 up adds the load generator)" >&2; exit 2 ;;
+  load-start)
+    rate="${1:-${LOAD_RATE:-10}}"
+    [[ "$rate" =~ ^[0-9]+$ ]] && [ "$rate" -ge 1 ] && [ "$rate" -le 10000 ] \
+      || die "load-start: expected a rate from 1 to 10000 requests per second, got '$rate'"
+    preflight_docker; preflight_compose
+    export LOAD_RATE="$rate"
+    # --no-deps: the gateway and everything else stay as they are; only `load` is (re)created.
+    compose --profile load up -d --no-build --no-deps load >&2
+    info "load generator running at $rate req/s"
+    ;;
+  load-stop)
+    preflight_docker; preflight_compose
+    compose --profile load rm -sf load >&2
+    info "load generator stopped"
+    ;;
+  *) echo "usage: $0 up|down|reset|ps|build|load-start [RATE]|load-stop   (LOAD=1 $0 up adds the load generator)" >&2; exit 2 ;;
 esac

@@ -302,7 +302,7 @@ fn a_look_alike_outside_the_project_is_never_seen() {
 
             let mut reader = stats::StatsReader::new();
             let Reading::Stats(s) = reader
-                .read(&d, &project, Duration::from_secs(2))
+                .read(&d, &project, Duration::from_secs(2), None)
                 .await
                 .unwrap()
             else {

@@ -214,3 +214,43 @@ fn log_filter_matches_are_highlighted() {
     // The character after the match is not highlighted.
     assert_ne!(buffer[(x + 5, y)].bg, theme.matched.bg.unwrap());
 }
+
+/// Stats are read only for the rows on screen: the ids the runtime asks for.
+#[test]
+fn containers_on_screen_are_the_rows_drawn() {
+    use ratatui::layout::Rect;
+    let mut state = driftdock::app::fixture::busy();
+    let all: Vec<String> = state
+        .visible_containers()
+        .iter()
+        .map(|r| r.info.id.clone())
+        .collect();
+    // A roomy grid shows every row.
+    let ids = driftdock::ui::containers_on_screen(&state, Rect::new(0, 0, 200, 60));
+    assert_eq!(ids, all);
+    // At 80×24 with another tab in front, no row is on screen.
+    state.focus = driftdock::app::state::Panel::Queue;
+    assert!(driftdock::ui::containers_on_screen(&state, Rect::new(0, 0, 80, 24)).is_empty());
+    // A short panel scrolled to the last row shows that row, and not the first.
+    state.focus = driftdock::app::state::Panel::Containers;
+    state.selected = all.len() - 1;
+    let ids = driftdock::ui::containers_on_screen(&state, Rect::new(0, 0, 80, 12));
+    assert!(!ids.is_empty() && ids.len() < all.len(), "{ids:?}");
+    assert_eq!(ids.last(), all.last());
+    assert!(!ids.contains(&all[0]));
+    let backend = ratatui::backend::TestBackend::new(80, 12);
+    let mut terminal = ratatui::Terminal::new(backend).unwrap();
+    terminal
+        .draw(|f| driftdock::ui::view(&state, f))
+        .unwrap();
+    let screen = format!("{}", terminal.backend());
+    let services: Vec<&str> = state
+        .visible_containers()
+        .iter()
+        .filter(|r| ids.contains(&r.info.id))
+        .map(|r| r.info.service.as_str())
+        .collect();
+    for s in services {
+        assert!(screen.contains(s), "{s} should be drawn:\n{screen}");
+    }
+}

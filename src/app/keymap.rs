@@ -23,6 +23,13 @@ pub enum Intent {
     ToggleFollow,
     CanaryStepUp,
     CanaryStepDown,
+    /// Type a split and Enter.
+    CanarySplit,
+    CanaryPlan,
+    CanaryPause,
+    CanaryPromote,
+    CanaryAbort,
+    LoadToggle,
 }
 
 /// Where a binding applies.
@@ -72,6 +79,8 @@ const fn b(
 use Intent as I;
 use Scope::Global as G;
 
+// One binding per line reads as the table it is.
+#[rustfmt::skip]
 pub const KEYMAP: &[Binding] = &[
     b(&[(KeyCode::Up, NONE), (KeyCode::Char('k'), NONE)], "↑/k", I::Up, "move up", G, false, true),
     b(&[(KeyCode::Down, NONE), (KeyCode::Char('j'), NONE)], "↓/j", I::Down, "move down", G, false, true),
@@ -95,6 +104,13 @@ pub const KEYMAP: &[Binding] = &[
     b(&[(KeyCode::Char('+'), NONE), (KeyCode::Char('+'), SHIFT), (KeyCode::Char('='), NONE)], "+", I::CanaryStepUp, "canary +step", Scope::Panel(Panel::Canary), true, true),
     b(&[(KeyCode::Char('-'), NONE)], "-", I::CanaryStepDown, "canary −step", Scope::Panel(Panel::Canary), true, true),
     b(&[(KeyCode::Char('q'), NONE), (KeyCode::Char('c'), KeyModifiers::CONTROL)], "q", I::Quit, "quit", G, false, true),
+    // The canary panel lists these itself; the footer has no room left for them at 80 columns.
+    b(&[(KeyCode::Char('s'), NONE)], "s", I::CanarySplit, "set the split: type 0–100", Scope::Panel(Panel::Canary), true, false),
+    b(&[(KeyCode::Char('p'), NONE)], "p", I::CanaryPlan, "run the plan (guarded)", Scope::Panel(Panel::Canary), true, false),
+    b(&[(KeyCode::Char(' '), NONE)], "Space", I::CanaryPause, "pause / resume the plan", Scope::Panel(Panel::Canary), true, false),
+    b(&[(KeyCode::Char('P'), SHIFT), (KeyCode::Char('P'), NONE)], "P", I::CanaryPromote, "promote v2 to 100%", Scope::Panel(Panel::Canary), true, false),
+    b(&[(KeyCode::Char('a'), NONE)], "a", I::CanaryAbort, "abort to 0% (v1 only)", Scope::Panel(Panel::Canary), true, false),
+    b(&[(KeyCode::Char('L'), SHIFT), (KeyCode::Char('L'), NONE)], "L", I::LoadToggle, "load generator on/off", G, true, false),
 ];
 
 /// The binding a key press means in the focused panel, if any.
@@ -133,7 +149,8 @@ fn scope_name(scope: Scope) -> &'static str {
 
 /// The key table as Markdown, as the README carries it.
 pub fn markdown_table() -> String {
-    let mut out = String::from("| key | where | what | changes the lab |\n| --- | --- | --- | --- |\n");
+    let mut out =
+        String::from("| key | where | what | changes the lab |\n| --- | --- | --- | --- |\n");
     for bind in KEYMAP {
         out.push_str(&format!(
             "| `{}` | {} | {} | {} |\n",
@@ -168,7 +185,11 @@ pub const COMMANDS: &[(&str, &[&str], &str)] = &[
     ("queue", &["qu"], "focus the queue panel"),
     ("events", &["ev"], "focus the events panel"),
     ("traffic", &["tr"], "focus the traffic panel"),
-    ("canary", &["ca"], "focus the canary panel; `canary N` sets the split"),
+    (
+        "canary",
+        &["ca"],
+        "focus the canary panel; `canary N` sets the split",
+    ),
     ("filter", &["f"], "`filter TEXT` filters the focused panel"),
     ("help", &["h"], "show the keys"),
     ("quit", &["q", "q!"], "leave (`q!` without asking)"),
@@ -219,14 +240,19 @@ mod tests {
     fn no_two_bindings_share_a_key_in_one_scope() {
         for (i, a) in KEYMAP.iter().enumerate() {
             for b in &KEYMAP[i + 1..] {
-                let overlap = a.scope == b.scope
-                    || a.scope == Scope::Global
-                    || b.scope == Scope::Global;
+                let overlap =
+                    a.scope == b.scope || a.scope == Scope::Global || b.scope == Scope::Global;
                 if !overlap {
                     continue;
                 }
                 for k in a.keys {
-                    assert!(!b.keys.contains(k), "{} and {} share {:?}", a.label, b.label, k);
+                    assert!(
+                        !b.keys.contains(k),
+                        "{} and {} share {:?}",
+                        a.label,
+                        b.label,
+                        k
+                    );
                 }
             }
         }

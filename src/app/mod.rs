@@ -1,8 +1,10 @@
 //! The state machine: no I/O, no async, no terminal. Everything here is tested as plain Rust.
 
+pub mod canary;
 pub mod fixture;
 pub mod keymap;
 pub mod msg;
+pub mod plan;
 pub mod state;
 pub mod update;
 

@@ -113,6 +113,13 @@ pub enum Reading {
     Traffic(Vec<VersionTraffic>),
     /// The gateway: the canary percentage it is applying.
     Canary { percent: u8 },
+    /// Prometheus over the canary guard's short window: per-version traffic, and the load
+    /// generator's rate (0 when it sends nothing).
+    Guard {
+        window_secs: u64,
+        versions: Vec<VersionTraffic>,
+        load_rps: f64,
+    },
 }
 
 impl Reading {
@@ -121,7 +128,7 @@ impl Reading {
             Reading::Containers(_) | Reading::Stats(_) => Source::Docker,
             Reading::Queue { .. } => Source::Redis,
             Reading::Events { .. } => Source::Postgres,
-            Reading::Traffic(_) => Source::Prometheus,
+            Reading::Traffic(_) | Reading::Guard { .. } => Source::Prometheus,
             Reading::Canary { .. } => Source::Gateway,
         }
     }
@@ -171,6 +178,20 @@ pub enum EffectOutcome {
     Failed(String),
 }
 
+/// What can be asked of the canary besides setting a split; keys and the headless runner
+/// both say it this way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CanaryIntent {
+    /// Start the plan.
+    RunPlan,
+    /// Pause or resume the plan.
+    TogglePause,
+    /// Straight to 100% (a running plan ends there).
+    Promote,
+    /// Back to 0% (a running plan ends there).
+    Abort,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg {
     Key(KeyEvent),
@@ -189,4 +210,5 @@ pub enum Msg {
         at: DateTime<Utc>,
         outcome: EffectOutcome,
     },
+    Canary(CanaryIntent),
 }

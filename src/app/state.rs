@@ -1,6 +1,7 @@
 //! Everything the screen shows, and nothing the screen does not need.
 
 use super::msg::{ContainerInfo, ContainerStats, Source, StatusCounts, VersionTraffic};
+use super::plan::{PlanRun, PlanSpec};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -40,7 +41,8 @@ impl Series {
         self.points.is_empty()
     }
     pub fn max(&self) -> Option<f64> {
-        self.values().fold(None, |m, v| Some(m.map_or(v, |m: f64| m.max(v))))
+        self.values()
+            .fold(None, |m, v| Some(m.map_or(v, |m: f64| m.max(v))))
     }
 }
 
@@ -183,8 +185,46 @@ pub struct TrafficState {
 pub struct CanaryState {
     /// The split the gateway reports it is applying (percent to v2).
     pub applied: Option<u8>,
+    /// When the gateway was first seen applying a new split; None when it has not changed
+    /// since the first reading.
+    pub applied_since: Option<DateTime<Utc>>,
     /// What `+`/`-` move it by.
     pub step: u8,
+    /// The plan `p` runs.
+    pub plan_spec: Option<PlanSpec>,
+    /// The plan running, or the last one that ran.
+    pub plan: Option<PlanRun>,
+    /// Per-version figures over the guard's short window.
+    pub recent: Option<Recent>,
+}
+
+/// Prometheus' figures over the guard's short window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recent {
+    pub at: DateTime<Utc>,
+    pub window_secs: u64,
+    pub versions: Vec<VersionTraffic>,
+}
+
+/// Observed and applied shares may drift this many points apart before it is called out.
+pub const MISMATCH_POINTS: f64 = 10.0;
+/// Below this many requests per second the observed share is noise.
+pub const MISMATCH_MIN_RPS: f64 = 1.0;
+
+impl CanaryState {
+    /// A plan is steering the split: manual changes would fight it.
+    pub fn plan_active(&self) -> bool {
+        self.plan.as_ref().is_some_and(PlanRun::is_active)
+    }
+}
+
+/// The lab's load generator.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadState {
+    /// Requests per second it sent over the guard's window; None until measured, 0 when off.
+    pub rps: Option<f64>,
+    /// The rate `L` starts it at.
+    pub rate: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -241,6 +281,7 @@ pub struct State {
     pub events: EventsState,
     pub traffic: TrafficState,
     pub canary: CanaryState,
+    pub load: LoadState,
     pub logs: LogsState,
     pub toasts: Vec<Toast>,
     /// Effects started and not yet finished, by name.
@@ -308,7 +349,15 @@ impl State {
             },
             canary: CanaryState {
                 applied: None,
+                applied_since: None,
                 step: 5,
+                plan_spec: None,
+                plan: None,
+                recent: None,
+            },
+            load: LoadState {
+                rps: None,
+                rate: 10,
             },
             logs: LogsState {
                 container_id: None,
@@ -366,6 +415,48 @@ impl State {
         let rps = |v: &str| self.traffic.versions.get(v).map(|t| t.rps).unwrap_or(0.0);
         let total = rps("v1") + rps("v2");
         (total > 0.0).then(|| rps("v2") / total)
+    }
+
+    /// Share of requests v2 served over the guard's short window, when it has been read.
+    pub fn recent_v2_share(&self) -> Option<f64> {
+        let recent = self.canary.recent.as_ref()?;
+        let rps = |v: &str| {
+            recent
+                .versions
+                .iter()
+                .find(|t| t.version == v)
+                .map_or(0.0, |t| t.rps)
+        };
+        let total = rps("v1") + rps("v2");
+        (total > 0.0).then(|| rps("v2") / total)
+    }
+
+    /// The observed v2 share in percent when it disagrees with the applied split by more than
+    /// `MISMATCH_POINTS`, with enough traffic to judge by. The guard's short window is used
+    /// when it has been read, else Prometheus' 1 m; a split changed less than a window ago is
+    /// still blending in, and is not called a mismatch yet.
+    pub fn canary_mismatch(&self) -> Option<f64> {
+        let applied = f64::from(self.canary.applied?);
+        let window = self.canary.recent.as_ref().map_or(60, |r| r.window_secs);
+        if self
+            .canary
+            .applied_since
+            .is_some_and(|since| self.now - since < Duration::seconds(window as i64))
+        {
+            return None;
+        }
+        let (share, rps) = match &self.canary.recent {
+            Some(recent) => (
+                self.recent_v2_share()?,
+                recent.versions.iter().map(|v| v.rps).sum::<f64>(),
+            ),
+            None => (
+                self.observed_v2_share()?,
+                self.traffic.versions.values().map(|v| v.rps).sum(),
+            ),
+        };
+        let observed = share * 100.0;
+        (rps > MISMATCH_MIN_RPS && (observed - applied).abs() > MISMATCH_POINTS).then_some(observed)
     }
 
     /// Toasts still on screen.

@@ -1,7 +1,8 @@
 //! `update(&mut State, Msg) -> Vec<Command>`: every change of State happens here, with no I/O.
 
+use super::canary;
 use super::keymap::{self, Intent};
-use super::msg::{ContainerEvent, EffectOutcome, Msg, Reading, Sample};
+use super::msg::{CanaryIntent, ContainerEvent, EffectOutcome, Msg, Reading, Sample};
 use super::state::{ContainerRow, Mode, Panel, State, Toast, ToastLevel, LOG_CAP};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -13,6 +14,21 @@ pub enum Command {
     FollowLogs(Option<String>),
     /// Set the gateway's canary split, in percent to v2.
     SetCanary { from: Option<u8>, to: u8 },
+    /// Set the split for a plan step, a promote or an abort; audited as `what`, with `detail`.
+    ChangeCanary {
+        from: Option<u8>,
+        to: u8,
+        what: &'static str,
+        detail: serde_json::Value,
+    },
+    /// One audit line for a change that is not itself an effect (a plan started, paused…).
+    Audit {
+        what: &'static str,
+        before: serde_json::Value,
+        after: serde_json::Value,
+    },
+    /// Start the lab's load generator at `rate` requests per second, or stop it (None).
+    Load { rate: Option<u32> },
 }
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
@@ -22,9 +38,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             state.now = now;
             let keep = chrono::Duration::seconds(super::state::TOAST_SECS);
             state.toasts.retain(|t| now - t.at < keep);
+            canary::on_tick(state, &mut cmds);
         }
         Msg::Resize(w, h) => state.size = (w, h),
-        Msg::Sample(sample) => apply_sample(state, sample),
+        Msg::Sample(sample) => {
+            let feed = canary::Feed::of(&sample);
+            apply_sample(state, sample);
+            canary::on_feed(state, feed, &mut cmds);
+        }
         Msg::ContainerEvent(ev) => apply_event(state, ev),
         Msg::Logs {
             container_id,
@@ -41,17 +62,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
                 }
             }
         }
-        Msg::Effect { name, at, outcome } => match outcome {
-            EffectOutcome::Started => state.running_effects.push(name),
-            EffectOutcome::Done(text) => {
-                state.running_effects.retain(|n| n != &name);
-                toast(state, at, ToastLevel::Info, text);
-            }
-            EffectOutcome::Failed(text) => {
-                state.running_effects.retain(|n| n != &name);
-                toast(state, at, ToastLevel::Error, format!("{name} failed: {text}"));
-            }
-        },
+        Msg::Effect { name, at, outcome } => {
+            canary::on_effect(state, &name, &outcome, &mut cmds);
+            on_effect(state, name, at, outcome);
+        }
+        Msg::Canary(intent) => canary::intent(state, intent, &mut cmds),
         Msg::Key(key) => on_key(state, key, &mut cmds),
     }
     clamp_selection(state);
@@ -59,6 +74,25 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         cmds.push(cmd);
     }
     cmds
+}
+
+fn on_effect(state: &mut State, name: String, at: DateTime<Utc>, outcome: EffectOutcome) {
+    match outcome {
+        EffectOutcome::Started => state.running_effects.push(name),
+        EffectOutcome::Done(text) => {
+            state.running_effects.retain(|n| n != &name);
+            toast(state, at, ToastLevel::Info, text);
+        }
+        EffectOutcome::Failed(text) => {
+            state.running_effects.retain(|n| n != &name);
+            toast(
+                state,
+                at,
+                ToastLevel::Error,
+                format!("{name} failed: {text}"),
+            );
+        }
+    }
 }
 
 fn toast(state: &mut State, at: DateTime<Utc>, level: ToastLevel, text: impl Into<String>) {
@@ -150,7 +184,8 @@ fn apply_sample(state: &mut State, sample: Sample) {
                 tr.versions.insert(v.version.clone(), v);
             }
         }
-        Reading::Canary { percent } => state.canary.applied = Some(percent),
+        // The canary module takes these in, so it sees the split change.
+        Reading::Canary { .. } | Reading::Guard { .. } => {}
     }
 }
 
@@ -298,6 +333,12 @@ fn on_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Command>) {
         }
         Intent::CanaryStepUp => step_canary(state, state.canary.step as i16, cmds),
         Intent::CanaryStepDown => step_canary(state, -(state.canary.step as i16), cmds),
+        Intent::CanarySplit => state.mode = Mode::Command("canary ".into()),
+        Intent::CanaryPlan => canary::intent(state, CanaryIntent::RunPlan, cmds),
+        Intent::CanaryPause => canary::intent(state, CanaryIntent::TogglePause, cmds),
+        Intent::CanaryPromote => canary::intent(state, CanaryIntent::Promote, cmds),
+        Intent::CanaryAbort => canary::intent(state, CanaryIntent::Abort, cmds),
+        Intent::LoadToggle => canary::toggle_load(state, cmds),
     }
 }
 
@@ -414,6 +455,9 @@ fn set_canary(state: &mut State, to: u8, cmds: &mut Vec<Command>) {
         );
         return;
     }
+    if canary::plan_refuses_manual(state) {
+        return;
+    }
     cmds.push(Command::SetCanary {
         from: state.canary.applied,
         to,
@@ -422,7 +466,10 @@ fn set_canary(state: &mut State, to: u8, cmds: &mut Vec<Command>) {
 
 fn cycle_focus(state: &mut State, delta: isize) {
     let n = Panel::ALL.len() as isize;
-    let i = Panel::ALL.iter().position(|p| *p == state.focus).unwrap_or(0) as isize;
+    let i = Panel::ALL
+        .iter()
+        .position(|p| *p == state.focus)
+        .unwrap_or(0) as isize;
     state.focus = Panel::ALL[((i + delta).rem_euclid(n)) as usize];
 }
 

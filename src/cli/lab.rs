@@ -1,7 +1,7 @@
 //! `driftdock lab`: the lab's lifecycle. The work lives in `stack/lab.sh`, so the script and
 //! the binary can never disagree about how the lab is built or started.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::Command;
@@ -32,27 +32,9 @@ impl LabAction {
     }
 }
 
-/// Where the lab's files are: `DRIFTDOCK_STACK_DIR`, else `./stack`, else the source tree
-/// this binary was built from.
+/// Where the lab's files are (see `effects::load::stack_dir`).
 pub fn stack_dir() -> Result<PathBuf> {
-    if let Ok(dir) = std::env::var("DRIFTDOCK_STACK_DIR") {
-        let dir = PathBuf::from(dir);
-        if dir.join("lab.sh").is_file() {
-            return Ok(dir);
-        }
-        bail!(
-            "DRIFTDOCK_STACK_DIR={} has no lab.sh: point it at the repository's stack/ folder",
-            dir.display()
-        );
-    }
-    let candidates = [
-        PathBuf::from("stack"),
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stack"),
-    ];
-    candidates
-        .into_iter()
-        .find(|dir| dir.join("lab.sh").is_file())
-        .context("cannot find the lab's stack/ folder: run from the repository or set DRIFTDOCK_STACK_DIR")
+    driftdock::effects::load::stack_dir().map_err(anyhow::Error::msg)
 }
 
 pub fn run(action: LabAction) -> Result<i32> {

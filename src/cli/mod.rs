@@ -1,4 +1,6 @@
+pub mod canary;
 pub mod lab;
+pub mod load;
 pub mod status;
 pub mod tui;
 

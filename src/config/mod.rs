@@ -11,7 +11,9 @@ use std::time::Duration;
 
 pub const DEFAULT_TOML: &str = include_str!("../../assets/config.toml");
 
+mod canary;
 mod secret;
+pub use canary::{Canary, Guard, Load, PlanFile, PlanStep};
 pub use secret::{redact_str, SecretUrl};
 
 fn url_field<'de, D: Deserializer<'de>>(d: D, schemes: &[&str]) -> Result<SecretUrl, D::Error> {
@@ -56,17 +58,6 @@ fn ratio<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     } else {
         Err(serde::de::Error::custom(format!(
             "expected a ratio from 0 to 1, got {v}"
-        )))
-    }
-}
-
-fn percent_step<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
-    let v = u8::deserialize(d)?;
-    if (1..=100).contains(&v) {
-        Ok(v)
-    } else {
-        Err(serde::de::Error::custom(format!(
-            "expected a step from 1 to 100 percent, got {v}"
         )))
     }
 }
@@ -138,13 +129,6 @@ pub struct Thresholds {
     pub queue_depth: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Canary {
-    #[serde(deserialize_with = "percent_step")]
-    pub step: u8,
-}
-
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -154,6 +138,7 @@ pub struct Config {
     pub timeouts: Timeouts,
     pub thresholds: Thresholds,
     pub canary: Canary,
+    pub load: Load,
 }
 
 /// Where the user's file is looked for when `--config` is not given.
@@ -217,12 +202,6 @@ impl Default for Thresholds {
             p95_ms: 500.0,
             queue_depth: 100,
         }
-    }
-}
-
-impl Default for Canary {
-    fn default() -> Self {
-        Canary { step: 5 }
     }
 }
 

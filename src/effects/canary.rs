@@ -6,7 +6,7 @@ use super::exec::exec;
 use crate::probes::docker;
 use crate::record::audit::AuditLog;
 use bollard::Docker;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::time::Duration;
 
 const EXEC_TIMEOUT: Duration = Duration::from_secs(15);
@@ -50,6 +50,17 @@ pub struct CanaryTarget<'a> {
 /// Sets the split to `to` percent on v2 and returns the split read back from the gateway.
 /// The old split stays in force on any failure. Every attempt is audited.
 pub async fn set(target: &CanaryTarget<'_>, to: u8) -> Result<u8, String> {
+    set_as(target, to, "canary.set", Value::Null).await
+}
+
+/// `set`, audited as `what` (`canary.plan.step`, `canary.abort`…) with `detail`'s fields added
+/// to the line's `after`.
+pub async fn set_as(
+    target: &CanaryTarget<'_>,
+    to: u8,
+    what: &str,
+    detail: Value,
+) -> Result<u8, String> {
     let before = read_applied(target.http, target.gateway_url).await.ok();
     let result = apply(target, to).await;
     let after = read_applied(target.http, target.gateway_url).await.ok();
@@ -57,10 +68,16 @@ pub async fn set(target: &CanaryTarget<'_>, to: u8) -> Result<u8, String> {
         .as_ref()
         .map(|p| format!("{p}%"))
         .map_err(Clone::clone);
+    let mut after_line = json!({ "requested": to, "canary_percent": after });
+    if let (Value::Object(line), Value::Object(extra)) = (&mut after_line, detail) {
+        for (k, v) in extra {
+            line.entry(k).or_insert(v);
+        }
+    }
     if let Err(e) = target.audit.append(
-        "canary.set",
+        what,
         json!({ "canary_percent": before }),
-        json!({ "requested": to, "canary_percent": after }),
+        after_line,
         &audit_result,
     ) {
         return Err(format!(

@@ -3,6 +3,8 @@
 
 pub mod canary;
 pub mod exec;
+pub mod load;
+pub mod runner;
 
 use crate::app::msg::{EffectOutcome, Msg};
 use chrono::Utc;

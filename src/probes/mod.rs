@@ -17,19 +17,32 @@ use crate::config::Config;
 use bollard::Docker;
 use chrono::Utc;
 use runner::{read_once, run_probe, short_error};
+use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::Sender;
-use tokio::sync::Mutex;
+use tokio::sync::{watch, Mutex};
 use tokio::task::JoinHandle;
 
 /// The running probe tasks; dropping this stops them all.
 pub struct Probes {
     handles: Vec<JoinHandle<()>>,
+    stats_scope: watch::Sender<Option<HashSet<String>>>,
 }
 
 impl Probes {
+    /// Reads stats only for these containers from the next round on (None: all of them).
+    /// The control room passes the rows on screen, so a lab of many containers costs the
+    /// daemon only what is shown.
+    pub fn show_stats_for(&self, ids: Option<HashSet<String>>) {
+        self.stats_scope.send_if_modified(|scope| {
+            let changed = *scope != ids;
+            *scope = ids;
+            changed
+        });
+    }
+
     pub fn len(&self) -> usize {
         self.handles.len()
     }
@@ -83,10 +96,18 @@ pub fn spawn_all(cfg: &Config, docker: Docker, tx: Sender<Msg>) -> Probes {
     };
     let reader = Arc::new(Mutex::new(stats::StatsReader::new()));
     let each = stats_call_timeout(timeout);
+    let (stats_scope, scope) = watch::channel(None);
     handles.push(
         polled.spawn(Source::Docker, cfg.intervals.docker_stats, move || {
             let (reader, docker, project) = (reader.clone(), docker.clone(), project.clone());
-            async move { reader.lock().await.read(&docker, &project, each).await }
+            let only = scope.borrow().clone();
+            async move {
+                reader
+                    .lock()
+                    .await
+                    .read(&docker, &project, each, only.as_ref())
+                    .await
+            }
         }),
     );
 
@@ -112,15 +133,43 @@ pub fn spawn_all(cfg: &Config, docker: Docker, tx: Sender<Msg>) -> Probes {
         }),
     );
 
-    let base = cfg.endpoints.gateway.expose().to_string();
-    handles.push(
-        polled.spawn(Source::Gateway, cfg.intervals.gateway, move || {
-            let (h, base) = (http.clone(), base.clone());
-            async move { gateway::read(&h, &base).await }
-        }),
-    );
+    handles.extend(canary_probes(cfg, &polled, http));
+    Probes {
+        handles,
+        stats_scope,
+    }
+}
 
-    Probes { handles }
+/// The gateway's split and the canary guard's short-window figures: what a canary plan runs
+/// on.
+fn canary_probes(cfg: &Config, polled: &Polled, http: reqwest::Client) -> Vec<JoinHandle<()>> {
+    let (h, base) = (http.clone(), cfg.endpoints.prometheus.expose().to_string());
+    let window = cfg.canary.guard.window;
+    let guard = polled.spawn(Source::Prometheus, cfg.canary.guard.interval, move || {
+        let (h, base) = (h.clone(), base.clone());
+        async move { prometheus::read_guard(&h, &base, window).await }
+    });
+    let base = cfg.endpoints.gateway.expose().to_string();
+    let gw = polled.spawn(Source::Gateway, cfg.intervals.gateway, move || {
+        let (h, base) = (http.clone(), base.clone());
+        async move { gateway::read(&h, &base).await }
+    });
+    vec![guard, gw]
+}
+
+/// Only what a headless canary plan needs: the gateway and the guard's figures. Must be called
+/// inside a Tokio runtime.
+pub fn spawn_canary(cfg: &Config, tx: Sender<Msg>) -> Probes {
+    let polled = Polled {
+        timeout: cfg.timeouts.probe,
+        max_backoff: cfg.timeouts.max_backoff,
+        tx,
+    };
+    let handles = canary_probes(cfg, &polled, http_client(cfg.timeouts.probe));
+    Probes {
+        handles,
+        stats_scope: watch::channel(None).0,
+    }
 }
 
 /// What every polled probe shares: its timeout, its longest backoff and the channel.
@@ -172,14 +221,24 @@ async fn docker_once(cfg: &Config) -> Vec<Msg> {
         let mut reader = stats::StatsReader::new();
         let each = stats_call_timeout(timeout);
         let first_at = tokio::time::Instant::now();
-        let first = read_once(Source::Docker, timeout, reader.read(&docker, project, each)).await;
+        let first = read_once(
+            Source::Docker,
+            timeout,
+            reader.read(&docker, project, each, None),
+        )
+        .await;
         if first.result.is_err() {
             return first;
         }
         // At least a second between the two, counted from the start of the first: an engine
         // that answers on its own 1 s collection tick has already spent most of it.
         tokio::time::sleep_until(first_at + Duration::from_secs(1)).await;
-        read_once(Source::Docker, timeout, reader.read(&docker, project, each)).await
+        read_once(
+            Source::Docker,
+            timeout,
+            reader.read(&docker, project, each, None),
+        )
+        .await
     };
     let (list, stats) = tokio::join!(list, stats);
     // The list first: stats attach to the containers it names.

@@ -11,18 +11,37 @@ pub const VERSIONS: [&str; 2] = ["v1", "v2"];
 const SELECTOR: &str = r#"service="api",route!~"/health|/metrics|/admin.*""#;
 
 pub fn rps_query() -> String {
-    format!("sum by (version) (rate(lab_http_requests_total{{{SELECTOR}}}[1m]))")
+    rps_query_over("1m")
 }
 
 pub fn errors_query() -> String {
-    format!("sum by (version) (rate(lab_http_requests_total{{{SELECTOR},status=~\"5..\"}}[1m]))")
+    errors_query_over("1m")
 }
 
 pub fn p95_query() -> String {
+    p95_query_over("1m")
+}
+
+fn rps_query_over(window: &str) -> String {
+    format!("sum by (version) (rate(lab_http_requests_total{{{SELECTOR}}}[{window}]))")
+}
+
+fn errors_query_over(window: &str) -> String {
+    format!(
+        "sum by (version) (rate(lab_http_requests_total{{{SELECTOR},status=~\"5..\"}}[{window}]))"
+    )
+}
+
+fn p95_query_over(window: &str) -> String {
     format!(
         "histogram_quantile(0.95, sum by (version, le) \
-         (rate(lab_http_request_duration_seconds_bucket{{{SELECTOR}}}[1m])))"
+         (rate(lab_http_request_duration_seconds_bucket{{{SELECTOR}}}[{window}])))"
     )
+}
+
+/// The load generator's requests per second, every kind and status.
+pub fn load_query(window: &str) -> String {
+    format!("sum(rate(lab_load_requests_total[{window}]))")
 }
 
 async fn query(
@@ -101,6 +120,64 @@ pub fn traffic(
         .collect()
 }
 
+/// The first value of an instant vector, 0 when it is empty (nothing matched: no traffic).
+pub fn parse_sum(body: &Value) -> Result<f64, String> {
+    if body["status"] != "success" {
+        let err = body["error"].as_str().unwrap_or("no error text");
+        return Err(format!("prometheus: query failed: {err}"));
+    }
+    let result = body["data"]["result"]
+        .as_array()
+        .ok_or("prometheus: answer without data.result")?;
+    Ok(result
+        .first()
+        .and_then(|s| s["value"][1].as_str())
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| v.is_finite())
+        .unwrap_or(0.0))
+}
+
+async fn query_sum(http: &reqwest::Client, base: &str, promql: &str) -> Result<f64, String> {
+    let url = format!("{}/api/v1/query", base.trim_end_matches('/'));
+    let body: Value = http
+        .get(&url)
+        .query(&[("query", promql)])
+        .send()
+        .await
+        .map_err(|e| format!("prometheus: {}", super::gateway::describe(e)))?
+        .json()
+        .await
+        .map_err(|e| format!("prometheus: not JSON: {}", super::gateway::describe(e)))?;
+    parse_sum(&body)
+}
+
+/// The canary guard's figures: per-version traffic over a short window (Prometheus scrapes
+/// every 5 s, so 30 s holds six points), and the load generator's rate.
+pub async fn read_guard(
+    http: &reqwest::Client,
+    base: &str,
+    window: std::time::Duration,
+) -> Result<Reading, String> {
+    let w = format!("{}s", window.as_secs().max(10));
+    let (q_rps, q_errors, q_p95, q_load) = (
+        rps_query_over(&w),
+        errors_query_over(&w),
+        p95_query_over(&w),
+        load_query(&w),
+    );
+    let (rps, errors, p95, load_rps) = futures_util::try_join!(
+        query(http, base, &q_rps),
+        query(http, base, &q_errors),
+        query(http, base, &q_p95),
+        query_sum(http, base, &q_load),
+    )?;
+    Ok(Reading::Guard {
+        window_secs: window.as_secs().max(10),
+        versions: traffic(&rps, &errors, &p95),
+        load_rps,
+    })
+}
+
 pub async fn read(http: &reqwest::Client, base: &str) -> Result<Reading, String> {
     let (q_rps, q_errors, q_p95) = (rps_query(), errors_query(), p95_query());
     let (rps, errors, p95) = futures_util::try_join!(
@@ -154,8 +231,22 @@ mod tests {
     }
 
     #[test]
+    fn a_sum_is_its_first_value_or_zero() {
+        assert_eq!(parse_sum(&vector(&[("v1", "7.5")])), Ok(7.5));
+        assert_eq!(parse_sum(&vector(&[])), Ok(0.0));
+        assert!(parse_sum(&json!({"status": "error"})).is_err());
+    }
+
+    #[test]
     fn queries_leave_out_health_metrics_and_admin() {
-        for q in [rps_query(), errors_query(), p95_query()] {
+        for q in [
+            rps_query(),
+            errors_query(),
+            p95_query(),
+            rps_query_over("30s"),
+            errors_query_over("30s"),
+            p95_query_over("30s"),
+        ] {
             assert!(q.contains(r#"route!~"/health|/metrics|/admin.*""#), "{q}");
             assert!(q.contains("by (version"), "{q}");
         }

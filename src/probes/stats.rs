@@ -10,7 +10,7 @@ use bollard::query_parameters::StatsOptions;
 use bollard::Docker;
 use futures_util::future::join_all;
 use futures_util::StreamExt;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 /// The CPU counters of one reading.
@@ -93,15 +93,20 @@ impl StatsReader {
         Self::default()
     }
 
-    /// One round: every running lab container once, in parallel, each within `each_timeout`.
-    /// A container that does not answer in time is left out of this round.
+    /// One round: every running lab container once (or only those in `only`), in parallel,
+    /// each within `each_timeout`. A container that does not answer in time is left out of
+    /// this round.
     pub async fn read(
         &mut self,
         docker: &Docker,
         project: &str,
         each_timeout: Duration,
+        only: Option<&HashSet<String>>,
     ) -> Result<Reading, String> {
-        let ids = lab_ids(docker, project, true).await?;
+        let mut ids = lab_ids(docker, project, true).await?;
+        if let Some(only) = only {
+            ids.retain(|id| only.contains(id));
+        }
         let answers = join_all(ids.iter().map(|id| one_shot(docker, id, each_timeout))).await;
         let mut out = Vec::with_capacity(ids.len());
         let mut prev = HashMap::with_capacity(ids.len());
@@ -136,7 +141,13 @@ impl StatsReader {
                 net_tx,
             });
         }
-        // Containers no longer running are forgotten.
+        // Containers no longer running are forgotten; those merely off screen keep their
+        // counters, so their CPU % is known again as soon as they scroll back in.
+        if only.is_some() {
+            for (id, p) in std::mem::take(&mut self.prev) {
+                prev.entry(id).or_insert(p);
+            }
+        }
         self.prev = prev;
         match first_error {
             Some(e) if out.is_empty() => Err(format!("no container stats: {e}")),

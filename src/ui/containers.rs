@@ -235,3 +235,27 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let mut table_state = TableState::new().with_selected(Some(state.selected));
     frame.render_stateful_widget(table, inner, &mut table_state);
 }
+
+/// The ids of the container rows the screen shows, as the table above lays them out: only
+/// their stats need reading. Empty when the containers panel is not on screen.
+pub fn on_screen(state: &State, area: Rect, header_height: u16) -> Vec<String> {
+    let areas = super::layout::areas(state, area, header_height);
+    let Some((_, rect)) = areas
+        .panels
+        .iter()
+        .find(|(panel, _)| *panel == Panel::Containers)
+    else {
+        return Vec::new();
+    };
+    // Borders above and below, and the table's heading row.
+    let rows = rect.height.saturating_sub(3) as usize;
+    let visible = state.visible_containers();
+    // Ratatui scrolls just far enough to keep the selected row in view.
+    let offset = (state.selected + 1).saturating_sub(rows);
+    visible
+        .iter()
+        .skip(offset)
+        .take(rows)
+        .map(|r| r.info.id.clone())
+        .collect()
+}

@@ -19,6 +19,15 @@ fn identity(state: &State, theme: &Theme) -> Vec<Span<'static>> {
         Span::styled(format!(" {} ", state.project), theme.label),
         Span::styled(state.now.format("%H:%M:%S UTC").to_string(), theme.figure),
     ];
+    // The load generator's measured rate: a canary (or a drill) needs traffic to judge.
+    if let Some(rps) = state.load.rps {
+        spans.push(Span::styled("  load ", theme.label));
+        spans.push(if rps >= 0.05 {
+            Span::styled(format::rate(rps), theme.figure)
+        } else {
+            Span::styled("off", theme.warn)
+        });
+    }
     if state.readonly {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(" READ-ONLY ", theme.readonly));

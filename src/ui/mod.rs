@@ -48,6 +48,13 @@ pub fn view_with(state: &State, frame: &mut Frame, theme: &Theme) {
     overlay::render(state, frame, body, areas.footer, theme);
 }
 
+/// The ids of the containers whose rows are on screen at this terminal size: the runtime
+/// reads stats for these only.
+pub fn containers_on_screen(state: &State, area: Rect) -> Vec<String> {
+    let header_height = header::height(state, area, &Theme::default());
+    containers::on_screen(state, area, header_height)
+}
+
 /// The space between the header (and tab bar) and the footer.
 fn body_of(areas: &layout::Areas, area: Rect) -> Rect {
     let top = areas.tabs.unwrap_or(areas.header).bottom();

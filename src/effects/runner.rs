@@ -1,0 +1,159 @@
+//! Commands become tasks: each runs its effect, reports progress as `Msg::Effect`, and, for a
+//! change of the split, sends the gateway's read-back at once so the screen (and a running
+//! plan) need not wait for the gateway probe. The control room and the headless runners use
+//! this one executor.
+
+use super::{canary, load, report};
+use crate::app::msg::EffectOutcome;
+use crate::app::{plan, Command, Msg, Reading, Sample};
+use crate::config::Config;
+use crate::probes;
+use crate::record::audit::AuditLog;
+use bollard::Docker;
+use chrono::Utc;
+use serde_json::Value;
+use tokio::sync::mpsc::Sender;
+use tokio::task::JoinHandle;
+
+/// What effects need to reach the lab.
+pub struct Effects {
+    docker: Docker,
+    http: reqwest::Client,
+    config: Config,
+    audit: AuditLog,
+    tx: Sender<Msg>,
+    logs: Option<JoinHandle<()>>,
+}
+
+impl Effects {
+    pub fn new(
+        docker: Docker,
+        http: reqwest::Client,
+        config: Config,
+        audit: AuditLog,
+        tx: Sender<Msg>,
+    ) -> Self {
+        Effects {
+            docker,
+            http,
+            config,
+            audit,
+            tx,
+            logs: None,
+        }
+    }
+
+    pub fn run(&mut self, cmd: Command) {
+        match cmd {
+            Command::FollowLogs(id) => {
+                if let Some(h) = self.logs.take() {
+                    h.abort();
+                }
+                if let Some(id) = id {
+                    self.logs = Some(probes::logs::follow(
+                        self.docker.clone(),
+                        self.config.lab.project.clone(),
+                        id,
+                        self.tx.clone(),
+                    ));
+                }
+            }
+            Command::SetCanary { from, to } => {
+                self.change_canary("canary", from, to, "canary.set", Value::Null)
+            }
+            Command::ChangeCanary {
+                from,
+                to,
+                what,
+                detail,
+            } => {
+                // A plan's own changes report under their own name, so their failures reach it.
+                let name = if what.starts_with("canary.plan") {
+                    plan::EFFECT
+                } else {
+                    "canary"
+                };
+                self.change_canary(name, from, to, what, detail)
+            }
+            Command::Audit {
+                what,
+                before,
+                after,
+            } => {
+                if let Err(e) = self.audit.append(what, before, after, &Ok(String::new())) {
+                    let (tx, path) = (self.tx.clone(), self.audit.path().display().to_string());
+                    tokio::spawn(async move {
+                        let text = format!("the audit log {path} could not be written: {e}");
+                        report(&tx, "audit", EffectOutcome::Failed(text)).await;
+                    });
+                }
+            }
+            Command::Load { rate } => {
+                let (docker, tx, audit) =
+                    (self.docker.clone(), self.tx.clone(), self.audit.clone());
+                let project = self.config.lab.project.clone();
+                tokio::spawn(async move {
+                    report(&tx, "load", EffectOutcome::Started).await;
+                    let outcome = match load::set(&docker, &project, &audit, rate).await {
+                        Ok(text) => EffectOutcome::Done(text),
+                        Err(e) => EffectOutcome::Failed(e),
+                    };
+                    report(&tx, "load", outcome).await;
+                });
+            }
+        }
+    }
+
+    fn change_canary(
+        &self,
+        name: &'static str,
+        from: Option<u8>,
+        to: u8,
+        what: &'static str,
+        detail: Value,
+    ) {
+        let (docker, http, tx, audit) = (
+            self.docker.clone(),
+            self.http.clone(),
+            self.tx.clone(),
+            self.audit.clone(),
+        );
+        let project = self.config.lab.project.clone();
+        let gateway = self.config.endpoints.gateway.expose().to_string();
+        tokio::spawn(async move {
+            report(&tx, name, EffectOutcome::Started).await;
+            let target = canary::CanaryTarget {
+                docker: &docker,
+                http: &http,
+                project: &project,
+                gateway_url: &gateway,
+                audit: &audit,
+            };
+            let outcome = match canary::set_as(&target, to, what, detail).await {
+                Ok(p) => EffectOutcome::Done(match from {
+                    Some(f) => format!("canary {f}% → {p}%"),
+                    None => format!("canary set to {p}%"),
+                }),
+                Err(e) => EffectOutcome::Failed(e),
+            };
+            report(&tx, name, outcome).await;
+            // The gateway probe would see it within its interval; read it now.
+            if let Ok(p) = canary::read_applied(&http, &gateway).await {
+                let _ = tx
+                    .send(Msg::Sample(Sample::ok(
+                        Utc::now(),
+                        Reading::Canary { percent: p },
+                    )))
+                    .await;
+            }
+        });
+    }
+}
+
+impl Drop for Effects {
+    fn drop(&mut self) {
+        if let Some(h) = self.logs.take() {
+            h.abort();
+        }
+    }
+}
