@@ -25,14 +25,16 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 dockerd_pid() { pgrep -xo dockerd; }
 
-# Runs "$@" in a fresh tmux window of 120x40 and prints its pid.
+# Runs one program in a fresh tmux session of 120x40 and prints its pid (tmux execs a
+# single command directly, so the pane's pid is the program's).
 start_in_tmux() {
-  local name="$1"; shift
-  tmux new-session -d -s "$session-$name" -x 120 -y 40 "$*"
+  local name="$1" prog="$2" pid
+  tmux new-session -d -s "$session-$name" -x 120 -y 40 "$prog"
   sleep 0.5
-  local shell_pid; shell_pid=$(tmux list-panes -t "$session-$name" -F '#{pane_pid}')
-  # tmux runs the command directly (exec'd by the pane's shell) — find the real process.
-  pgrep -P "$shell_pid" | head -n1 || echo "$shell_pid"
+  pid=$(tmux list-panes -t "$session-$name" -F '#{pane_pid}')
+  [ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$prog")" ] ||
+    { echo "pane $pid is not $prog" >&2; exit 1; }
+  echo "$pid"
 }
 stop_tmux() { tmux kill-session -t "$session-$1" 2>/dev/null || true; }
 
