@@ -25,7 +25,11 @@ fn spec() -> PlanSpec {
                 hold: Duration::seconds(4),
             },
         ],
-        guard: Guard::default(),
+        // No window: guard samples count from the start (a dedicated test covers the window).
+        guard: Guard {
+            window_secs: 0,
+            ..Guard::default()
+        },
     }
 }
 
@@ -475,4 +479,29 @@ fn a_fresh_split_is_not_called_a_mismatch_until_the_window_has_caught_up() {
     assert!(s.canary_mismatch().is_none());
     tick(&mut s, 40);
     assert_eq!(s.canary_mismatch(), Some(20.0));
+}
+
+#[test]
+fn the_guard_judges_only_windows_that_lie_within_the_plan() {
+    let mut s = state();
+    s.canary.plan_spec.as_mut().unwrap().guard.window_secs = 30;
+    holding(&mut s, 0);
+    // v2's errors from before the plan are still in the window: no breach, and no advance.
+    for at in 0..30 {
+        assert!(guard(&mut s, at, 0.30, 20.0).is_empty(), "judged at {at}s");
+        assert!(tick(&mut s, at).is_empty());
+    }
+    let run_ = s.canary.plan.as_ref().unwrap();
+    assert_eq!(run_.breaches, 0);
+    assert!(run_
+        .last
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("reaches back before the plan"));
+    // From 30 s on, the window is the plan's own.
+    guard(&mut s, 30, 0.30, 20.0);
+    assert_eq!(s.canary.plan.as_ref().unwrap().breaches, 1);
+    // A healthy sample, the hold long over: the step moves on at once.
+    assert_eq!(sets(&healthy(&mut s, 31)), vec![(50, "canary.plan.step")]);
 }

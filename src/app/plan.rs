@@ -5,7 +5,8 @@
 //!
 //! A step is in force when the gateway reports its weight, not when it was asked for. It
 //! advances once its hold is over (paused time does not count), the guard has judged v2 healthy
-//! at that weight, and no breach is pending. With Prometheus DOWN, STALE or not yet heard from,
+//! at that weight, and no breach is pending. The guard judges only windows that lie wholly
+//! within the plan, so the first verdict comes one window after the start. With Prometheus DOWN, STALE or not yet heard from,
 //! the hold clock stops. `consecutive` breaching samples in a row abort to 0%.
 
 use super::msg::VersionTraffic;
@@ -504,6 +505,19 @@ impl PlanRun {
             return Vec::new();
         }
         let consecutive = self.spec.guard.consecutive;
+        // A window that reaches back before the plan holds traffic from before it (a
+        // previous, aborted release): v2 is judged only on what it served during this plan.
+        let window = Duration::seconds(self.spec.guard.window_secs as i64);
+        let own = self.started_at + window;
+        if at < own {
+            let left = (own - at).num_seconds().max(1);
+            self.decide(
+                at,
+                DecisionKind::NoData,
+                format!("the guard's window still reaches back before the plan ({left}s more)"),
+            );
+            return Vec::new();
+        }
         match judge(&self.spec.guard, versions) {
             Verdict::NoData(text) => {
                 self.decide(at, DecisionKind::NoData, text);

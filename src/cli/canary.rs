@@ -28,6 +28,7 @@ pub enum CanaryAction {
     /// Send PERCENT of requests to v2 (0–100); the old split stays on any failure.
     Set {
         /// 0 to 100 (a trailing % is fine).
+        #[arg(allow_hyphen_values = true)]
         percent: String,
     },
     /// v2 takes all traffic (100%).
