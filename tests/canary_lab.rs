@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -24,7 +24,7 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn driftdock(dir: &PathBuf, args: &[&str]) -> Command {
+fn driftdock(dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -34,7 +34,7 @@ fn driftdock(dir: &PathBuf, args: &[&str]) -> Command {
 }
 
 /// Runs driftdock to the end: exit code, stdout, stderr.
-fn run(dir: &PathBuf, args: &[&str]) -> (i32, String, String) {
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = driftdock(dir, args).output().expect("run driftdock");
     (
         out.status.code().unwrap_or(-1),
@@ -44,7 +44,7 @@ fn run(dir: &PathBuf, args: &[&str]) -> (i32, String, String) {
 }
 
 /// Runs a plan, killing it after `within`; its exit code and JSON lines.
-fn plan(dir: &PathBuf, file: &PathBuf, within: Duration) -> (i32, Vec<Value>, Duration) {
+fn plan(dir: &Path, file: &Path, within: Duration) -> (i32, Vec<Value>, Duration) {
     let started = Instant::now();
     let mut child = driftdock(
         dir,
@@ -77,7 +77,7 @@ fn plan(dir: &PathBuf, file: &PathBuf, within: Duration) -> (i32, Vec<Value>, Du
     (code, lines, took)
 }
 
-fn audit_lines(dir: &PathBuf) -> Vec<Value> {
+fn audit_lines(dir: &Path) -> Vec<Value> {
     std::fs::read_to_string(dir.join("audit.jsonl"))
         .unwrap_or_default()
         .lines()
@@ -129,7 +129,7 @@ impl Drop for Restore {
 }
 
 /// Steady traffic from the lab's own load generator, as an operator would run it.
-fn start_load(dir: &PathBuf, rate: u32) -> Restore {
+fn start_load(dir: &Path, rate: u32) -> Restore {
     let (code, out, err) = run(dir, &["load", "start", "--rate", &rate.to_string()]);
     assert_eq!(code, 0, "load start: {out}{err}");
     Restore { load: true }
@@ -249,7 +249,7 @@ fn ten_shifts_during_concurrent_traffic_fail_no_request() {
 }
 
 /// Short steps, the guard read every 2 s over 15 s (three scrapes) so the test stays short.
-fn write_plan(dir: &PathBuf, steps: &[(u8, &str)]) -> PathBuf {
+fn write_plan(dir: &Path, steps: &[(u8, &str)]) -> PathBuf {
     let mut text = String::from("name = \"test\"\n");
     for (weight, hold) in steps {
         text.push_str(&format!("[[step]]\nweight = {weight}\nhold = \"{hold}\"\n"));
