@@ -376,3 +376,98 @@ pub fn confirm_quit() -> State {
     key(&mut s, KeyCode::Char('q'));
     s
 }
+
+fn later(secs_after_t0: i64) -> DateTime<Utc> {
+    t0() + Duration::seconds(secs_after_t0)
+}
+
+fn guard_sample(state: &mut State, secs_after_t0: i64, v2_errors: f64) {
+    let v = |version: &str, rps: f64, errors: f64, p95: f64| VersionTraffic {
+        version: version.into(),
+        rps,
+        error_ratio: Some(errors),
+        p95_ms: Some(p95),
+    };
+    let reading = Reading::Guard {
+        window_secs: 30,
+        versions: vec![v("v1", 15.0, 0.002, 118.0), v("v2", 5.0, v2_errors, 151.0)],
+        load_rps: 19.8,
+    };
+    feed(
+        state,
+        Msg::Sample(Sample::ok(later(secs_after_t0), reading)),
+    );
+    feed(state, Msg::Tick(later(secs_after_t0)));
+}
+
+fn gateway_at(state: &mut State, secs_after_t0: i64, percent: u8) {
+    let reading = Reading::Canary { percent };
+    feed(
+        state,
+        Msg::Sample(Sample::ok(later(secs_after_t0), reading)),
+    );
+}
+
+/// The other sources answer again at `secs_after_t0` with what they said last, so only the
+/// canary moved while the plan ran.
+fn refresh(state: &mut State, secs_after_t0: i64) {
+    let when = later(secs_after_t0);
+    let mut readings = vec![Reading::Stats(stats(0))];
+    if let (Some(depth), Some(processing)) = (state.queue.depth, state.queue.processing) {
+        readings.push(Reading::Queue { depth, processing });
+    }
+    if let Some(counts) = state.events.counts {
+        readings.push(Reading::Events {
+            counts,
+            oldest_queued: state.events.oldest_queued,
+        });
+    }
+    readings.push(Reading::Traffic(
+        state.traffic.versions.values().cloned().collect(),
+    ));
+    for reading in readings {
+        feed(state, Msg::Sample(Sample::ok(when, reading)));
+    }
+}
+
+/// The busy lab with a plan running from 0%: step 2 of 4 (25%) held for 13 s of 30, the
+/// guard counting its first breach, the load generator at about 20 req/s.
+pub fn canary_plan() -> State {
+    use super::plan::{Guard, PlanSpec, Step};
+    let mut s = busy();
+    let step = |weight, secs| Step {
+        weight,
+        hold: Duration::seconds(secs),
+    };
+    s.canary.plan_spec = Some(PlanSpec {
+        name: "config".into(),
+        steps: vec![step(10, 30), step(25, 30), step(50, 60), step(75, 60)],
+        guard: Guard::default(),
+    });
+    gateway_at(&mut s, 0, 0);
+    key(&mut s, KeyCode::Char('6'));
+    key(&mut s, KeyCode::Char('p'));
+    gateway_at(&mut s, 1, 10);
+    for secs in (1..=31).step_by(5) {
+        guard_sample(&mut s, secs, 0.002);
+    }
+    gateway_at(&mut s, 32, 25);
+    for secs in (35..=40).step_by(5) {
+        guard_sample(&mut s, secs, 0.002);
+    }
+    gateway_at(&mut s, 44, 25);
+    guard_sample(&mut s, 45, 0.071);
+    refresh(&mut s, 45);
+    s
+}
+
+/// The same plan after the guard's third breach in a row: aborted to 0%.
+pub fn canary_aborted() -> State {
+    let mut s = canary_plan();
+    guard_sample(&mut s, 50, 0.083);
+    guard_sample(&mut s, 55, 0.094);
+    gateway_at(&mut s, 56, 0);
+    refresh(&mut s, 57);
+    feed(&mut s, Msg::Tick(later(57)));
+    s
+}

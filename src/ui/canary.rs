@@ -74,9 +74,9 @@ fn plan_line(state: &State, run: &PlanRun, ink: Ink) -> Line<'static> {
 
 fn decision_line(state: &State, run: &PlanRun, ink: Ink) -> Option<Line<'static>> {
     let theme = ink.theme;
-    let text = match (run.phase, &run.reason) {
-        (Phase::Aborted | Phase::Aborting, Some(why)) => why.clone(),
-        _ => run.last.as_ref()?.text.clone(),
+    let (label, text) = match (run.phase, &run.reason) {
+        (Phase::Aborted | Phase::Aborting, Some(why)) => ("why ", why.clone()),
+        _ => ("guard ", run.last.as_ref()?.text.clone()),
     };
     let style = match run.last.as_ref().map(|d| d.kind) {
         _ if run.phase == Phase::Aborted => theme.bad,
@@ -91,7 +91,7 @@ fn decision_line(state: &State, run: &PlanRun, ink: Ink) -> Option<Line<'static>
         .map(|d| format!(" ({} ago)", format::age(state.now - d.at)))
         .unwrap_or_default();
     Some(Line::from(vec![
-        Span::styled("guard ", ink.st(theme.label)),
+        Span::styled(label, ink.st(theme.label)),
         Span::styled(format::sanitize(&text), ink.st(style)),
         Span::styled(age, ink.st(theme.label)),
     ]))
