@@ -111,7 +111,13 @@ pub fn spawn_clock(tx: Sender<Msg>) -> JoinHandle<()> {
 /// Tells the stats probe which containers are on screen, when that changes.
 fn scope_stats(probes: &probes::Probes, state: &State, last: &mut Vec<String>) {
     let (w, h) = state.size;
-    let ids = ui::containers_on_screen(state, ratatui::layout::Rect::new(0, 0, w, h));
+    let mut ids = ui::containers_on_screen(state, ratatui::layout::Rect::new(0, 0, w, h));
+    ids.retain(|id| {
+        state
+            .containers
+            .iter()
+            .any(|r| &r.info.id == id && r.info.state == "running")
+    });
     if ids != *last {
         probes.show_stats_for(Some(ids.iter().cloned().collect()));
         *last = ids;

@@ -13,8 +13,9 @@ pub fn run(config: Config, readonly: bool) -> Result<i32> {
     }
     // https://no-color.org: any non-empty NO_COLOR turns colour off.
     let monochrome = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: the control room waits on I/O almost all the time, and a single thread
+    // wakes less than a pool would.
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(runtime::run(

@@ -103,10 +103,12 @@ impl StatsReader {
         each_timeout: Duration,
         only: Option<&HashSet<String>>,
     ) -> Result<Reading, String> {
-        let mut ids = lab_ids(docker, project, true).await?;
-        if let Some(only) = only {
-            ids.retain(|id| only.contains(id));
-        }
+        // The control room names the running containers it shows; listing them again every
+        // round would cost the daemon more than their stats.
+        let ids: Vec<String> = match only {
+            Some(only) => only.iter().cloned().collect(),
+            None => lab_ids(docker, project, true).await?,
+        };
         let answers = join_all(ids.iter().map(|id| one_shot(docker, id, each_timeout))).await;
         let mut out = Vec::with_capacity(ids.len());
         let mut prev = HashMap::with_capacity(ids.len());
