@@ -66,7 +66,7 @@ for i in $(seq "$SHIFTS"); do
     read -r j t < <(watch_shift "$to" "$side" "$t0")
     wait "$pid"; t_cmd=$(( $(now_ms) - t0 ))
     echo "$j" >>"$work/json"; echo "$t" >>"$work/traffic"; echo "$t_cmd" >>"$work/cmd"
-    printf '  set %3s: gateway reports it after %4s ms, traffic follows after %4s ms, command returned after %4s ms\n' "$to" "$j" "$t" "$t_cmd"
+    printf '  set %3s: gateway reports it after %4s ms, traffic follows after %4s ms, command done by %4s ms\n' "$to" "$j" "$t" "$t_cmd"
     sleep 0.5
   done
 done
