@@ -402,3 +402,49 @@ fn canary_status_reports_the_split_the_traffic_and_a_mismatch() {
     assert!(out.contains("applied:  0% to v2"), "{out}");
     assert!(out.contains("MISMATCH: traffic"), "{out}");
 }
+
+/// Puts api-v2 back on the lab network (with its service name as the DNS alias).
+struct Reconnect(String);
+
+impl Drop for Reconnect {
+    fn drop(&mut self) {
+        try_docker(&[
+            "network",
+            "connect",
+            "--alias",
+            "api-v2",
+            "driftdock_lab",
+            &self.0,
+        ]);
+        if !restore_lab(Duration::from_secs(60)) {
+            eprintln!("the lab did not come back healthy after api-v2 was reconnected");
+        }
+    }
+}
+
+#[test]
+fn a_gateway_that_cannot_reload_keeps_the_old_split_and_says_why() {
+    require_lab();
+    let _lab = lab_lock();
+    let _restore = Restore { load: false };
+    let dir = scratch("no-reload");
+    // At 0% no request is split to v2, so taking it off the network disturbs nothing; but
+    // nginx -t fails while `api-v2` has no DNS entry, so no new split can be loaded.
+    set_canary(0);
+    let v2 = container("api-v2");
+    docker(&["network", "disconnect", "driftdock_lab", &v2]);
+    let reconnect = Reconnect(v2);
+    let (code, out, err) = run(&dir, &["canary", "set", "30"]);
+    drop(reconnect);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("the gateway refused the new split"), "{err}");
+    assert!(err.contains("the split in force is 0%"), "{err}");
+    assert_eq!(applied(), 0);
+    let audit = audit_lines(&dir);
+    assert_eq!(audit.len(), 1);
+    assert!(
+        audit[0]["result"].as_str().unwrap().contains("refused"),
+        "{audit:?}"
+    );
+    assert_eq!(audit[0]["after"]["canary_percent"], 0);
+}
