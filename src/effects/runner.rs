@@ -12,8 +12,17 @@ use crate::record::audit::AuditLog;
 use bollard::Docker;
 use chrono::Utc;
 use serde_json::Value;
-use tokio::sync::mpsc::Sender;
+use tokio::sync::mpsc::{unbounded_channel, Sender, UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
+
+/// One change of the split, queued for the canary task.
+struct Change {
+    name: &'static str,
+    from: Option<u8>,
+    to: u8,
+    what: &'static str,
+    detail: Value,
+}
 
 /// What effects need to reach the lab.
 pub struct Effects {
@@ -23,6 +32,9 @@ pub struct Effects {
     audit: AuditLog,
     tx: Sender<Msg>,
     logs: Option<JoinHandle<()>>,
+    /// Changes of the split run one at a time, in the order they were asked for: an abort
+    /// asked while a step is being applied must land after it, not race it.
+    canary: Option<(UnboundedSender<Change>, JoinHandle<()>)>,
 }
 
 impl Effects {
@@ -40,6 +52,7 @@ impl Effects {
             audit,
             tx,
             logs: None,
+            canary: None,
         }
     }
 
@@ -105,48 +118,73 @@ impl Effects {
     }
 
     fn change_canary(
-        &self,
+        &mut self,
         name: &'static str,
         from: Option<u8>,
         to: u8,
         what: &'static str,
         detail: Value,
     ) {
-        let (docker, http, tx, audit) = (
-            self.docker.clone(),
-            self.http.clone(),
-            self.tx.clone(),
-            self.audit.clone(),
-        );
-        let project = self.config.lab.project.clone();
-        let gateway = self.config.endpoints.gateway.expose().to_string();
-        tokio::spawn(async move {
-            report(&tx, name, EffectOutcome::Started).await;
-            let target = canary::CanaryTarget {
-                docker: &docker,
-                http: &http,
-                project: &project,
-                gateway_url: &gateway,
-                audit: &audit,
-            };
-            let outcome = match canary::set_as(&target, to, what, detail).await {
-                Ok(p) => EffectOutcome::Done(match from {
-                    Some(f) => format!("canary {f}% → {p}%"),
-                    None => format!("canary set to {p}%"),
-                }),
-                Err(e) => EffectOutcome::Failed(e),
-            };
-            report(&tx, name, outcome).await;
-            // The gateway probe would see it within its interval; read it now.
-            if let Ok(p) = canary::read_applied(&http, &gateway).await {
-                let _ = tx
-                    .send(Msg::Sample(Sample::ok(
-                        Utc::now(),
-                        Reading::Canary { percent: p },
-                    )))
-                    .await;
-            }
+        let change = Change {
+            name,
+            from,
+            to,
+            what,
+            detail,
+        };
+        let queue = self.canary.get_or_insert_with(|| {
+            let (queue, rx) = unbounded_channel();
+            let task = tokio::spawn(canary_task(
+                rx,
+                self.docker.clone(),
+                self.http.clone(),
+                self.config.lab.project.clone(),
+                self.config.endpoints.gateway.expose().to_string(),
+                self.audit.clone(),
+                self.tx.clone(),
+            ));
+            (queue, task)
         });
+        // The task lives as long as Effects; a send can only fail once it is dropped.
+        let _ = queue.0.send(change);
+    }
+}
+
+async fn canary_task(
+    mut rx: UnboundedReceiver<Change>,
+    docker: Docker,
+    http: reqwest::Client,
+    project: String,
+    gateway: String,
+    audit: AuditLog,
+    tx: Sender<Msg>,
+) {
+    let target = canary::CanaryTarget {
+        docker: &docker,
+        http: &http,
+        project: &project,
+        gateway_url: &gateway,
+        audit: &audit,
+    };
+    while let Some(c) = rx.recv().await {
+        report(&tx, c.name, EffectOutcome::Started).await;
+        let outcome = match canary::set_as(&target, c.to, c.what, c.detail).await {
+            Ok(p) => EffectOutcome::Done(match c.from {
+                Some(f) => format!("canary {f}% → {p}%"),
+                None => format!("canary set to {p}%"),
+            }),
+            Err(e) => EffectOutcome::Failed(e),
+        };
+        report(&tx, c.name, outcome).await;
+        // The gateway probe would see it within its interval; read it now.
+        if let Ok(p) = canary::read_applied(&http, &gateway).await {
+            let _ = tx
+                .send(Msg::Sample(Sample::ok(
+                    Utc::now(),
+                    Reading::Canary { percent: p },
+                )))
+                .await;
+        }
     }
 }
 
@@ -155,5 +193,7 @@ impl Drop for Effects {
         if let Some(h) = self.logs.take() {
             h.abort();
         }
+        // Without its sender the canary task works off what is queued, then ends.
+        self.canary.take();
     }
 }
