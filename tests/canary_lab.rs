@@ -448,3 +448,44 @@ fn a_gateway_that_cannot_reload_keeps_the_old_split_and_says_why() {
     );
     assert_eq!(audit[0]["after"]["canary_percent"], 0);
 }
+
+#[test]
+fn ctrl_c_aborts_a_running_plan_to_0_before_leaving() {
+    require_lab();
+    let _lab = lab_lock();
+    let _restore = Restore { load: false };
+    let dir = scratch("sigint");
+    set_canary(0);
+    let file = write_plan(&dir, &[(30, "10m")]);
+    let mut child = driftdock(&dir, &["canary", "plan", "run", file.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn the plan");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while applied() != 30 {
+        assert!(
+            Instant::now() < deadline,
+            "the first step never came into force"
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let out = child.wait_with_output().expect("plan output");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("plan ABORTED: aborted by hand"), "{text}");
+    assert_eq!(applied(), 0);
+    let whats: Vec<String> = audit_lines(&dir)
+        .iter()
+        .map(|l| l["what"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        whats,
+        ["canary.plan.start", "canary.plan.step", "canary.plan.abort"]
+    );
+}
