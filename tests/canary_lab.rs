@@ -457,7 +457,7 @@ fn ctrl_c_aborts_a_running_plan_to_0_before_leaving() {
     let dir = scratch("sigint");
     set_canary(0);
     let file = write_plan(&dir, &[(30, "10m")]);
-    let mut child = driftdock(&dir, &["canary", "plan", "run", file.to_str().unwrap()])
+    let child = driftdock(&dir, &["canary", "plan", "run", file.to_str().unwrap()])
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn the plan");
