@@ -4,7 +4,7 @@ mod cli;
 
 use clap::{Parser, Subcommand};
 use driftdock::config::Config;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
 #[command(
@@ -21,6 +21,9 @@ struct Args {
     /// Watch only: every key and command that would change the lab is refused.
     #[arg(long, global = true)]
     readonly: bool,
+    /// The canary plan `p` runs in the control room (default: the config's `[canary] plan`).
+    #[arg(long, value_name = "FILE")]
+    plan: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -58,27 +61,38 @@ enum Command {
     },
 }
 
+/// The config, with `--plan FILE` (if given) as the plan `p` runs.
+fn config_with_plan(config: Option<&Path>, plan: Option<&Path>) -> anyhow::Result<Config> {
+    let mut c = Config::load(config)?;
+    if let Some(path) = plan {
+        let p = c.canary.load_plan(path)?;
+        c.canary.plan = p.steps;
+        c.canary.guard = p.guard;
+    }
+    Ok(c)
+}
+
 fn main() {
     let args = Args::parse();
-    let code = match args.command {
-        Some(Command::Lab { action }) => cli::lab::run(action),
-        Some(Command::Up) => {
-            Config::load(args.config.as_deref()).and_then(|c| {
+    let code =
+        match args.command {
+            Some(Command::Lab { action }) => cli::lab::run(action),
+            Some(Command::Up) => Config::load(args.config.as_deref()).and_then(|c| {
                 match cli::lab::run(cli::lab::LabAction::Up)? {
                     0 => cli::tui::run(c, args.readonly),
                     code => Ok(code),
                 }
-            })
-        }
-        Some(Command::Status { json }) => {
-            Config::load(args.config.as_deref()).and_then(|c| cli::status::run(&c, json))
-        }
-        Some(Command::Canary { json, action }) => Config::load(args.config.as_deref())
-            .and_then(|c| cli::canary::run(&c, action, json, args.readonly)),
-        Some(Command::Load { json, action }) => Config::load(args.config.as_deref())
-            .and_then(|c| cli::load::run(&c, action, json, args.readonly)),
-        None => Config::load(args.config.as_deref()).and_then(|c| cli::tui::run(c, args.readonly)),
-    };
+            }),
+            Some(Command::Status { json }) => {
+                Config::load(args.config.as_deref()).and_then(|c| cli::status::run(&c, json))
+            }
+            Some(Command::Canary { json, action }) => Config::load(args.config.as_deref())
+                .and_then(|c| cli::canary::run(&c, action, json, args.readonly)),
+            Some(Command::Load { json, action }) => Config::load(args.config.as_deref())
+                .and_then(|c| cli::load::run(&c, action, json, args.readonly)),
+            None => config_with_plan(args.config.as_deref(), args.plan.as_deref())
+                .and_then(|c| cli::tui::run(c, args.readonly)),
+        };
     match code {
         Ok(code) => std::process::exit(code),
         Err(err) => {

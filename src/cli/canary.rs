@@ -387,8 +387,10 @@ fn plan_run(config: &Config, file: Option<PathBuf>, json: bool) -> Result<i32> {
         None => config.canary.default_plan(),
     };
     let mut config = config.clone();
-    // The guard's figures are read as often as the plan's guard says.
+    // The guard's figures are read as often as the plan's guard says; only the guard reads
+    // Prometheus here, so Prometheus is STALE only when it misses two of the guard's reads.
     config.canary.guard = plan.guard.clone();
+    config.intervals.prometheus = config.intervals.prometheus.max(plan.guard.interval);
     let rt = runtime()?;
     rt.block_on(plan_loop(config, plan, json))
 }
