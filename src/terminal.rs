@@ -13,7 +13,8 @@ pub struct TerminalGuard {
 impl TerminalGuard {
     pub fn enter() -> Result<Self> {
         // try_init installs a panic hook that restores the terminal before the report prints.
-        let terminal = ratatui::try_init().context("cannot set up the terminal (is this a TTY?)")?;
+        let terminal =
+            ratatui::try_init().context("cannot set up the terminal (is this a TTY?)")?;
         Ok(TerminalGuard { terminal })
     }
 }

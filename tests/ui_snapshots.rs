@@ -240,9 +240,7 @@ fn containers_on_screen_are_the_rows_drawn() {
     assert!(!ids.contains(&all[0]));
     let backend = ratatui::backend::TestBackend::new(80, 12);
     let mut terminal = ratatui::Terminal::new(backend).unwrap();
-    terminal
-        .draw(|f| driftdock::ui::view(&state, f))
-        .unwrap();
+    terminal.draw(|f| driftdock::ui::view(&state, f)).unwrap();
     let screen = format!("{}", terminal.backend());
     let services: Vec<&str> = state
         .visible_containers()
