@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 if [ "${DRIFTDOCK_LAB_READY:-0}" != 1 ]; then
   bash stack/lab.sh up
 fi
-exec cargo test --workspace --locked "$@"
+exec cargo test --workspace --locked --no-fail-fast "$@"
