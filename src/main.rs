@@ -59,6 +59,15 @@ enum Command {
         #[command(subcommand)]
         action: cli::load::LoadAction,
     },
+    /// Faults on lab containers, always undone: kill, pause, stop, restart, partition, latency,
+    /// stress, random; list, stop-all, recover.
+    Chaos {
+        /// JSON lines instead of text.
+        #[arg(long, global = true)]
+        json: bool,
+        #[command(subcommand)]
+        action: cli::chaos::ChaosAction,
+    },
 }
 
 /// The config, with `--plan FILE` (if given) as the plan `p` runs.
@@ -72,8 +81,27 @@ fn config_with_plan(config: Option<&Path>, plan: Option<&Path>) -> anyhow::Resul
     Ok(c)
 }
 
+/// Every start except `lab …` first undoes what the recovery ledger says is overdue; the
+/// control room does it itself, to say so in a toast; `chaos stop-all|recover` are that.
+fn recover_first(args: &Args) {
+    use cli::chaos::ChaosAction;
+    match &args.command {
+        Some(Command::Lab { .. }) | None | Some(Command::Up) => {}
+        Some(Command::Chaos {
+            action: ChaosAction::StopAll | ChaosAction::Recover,
+            ..
+        }) => {}
+        Some(_) => {
+            if let Ok(c) = Config::load(args.config.as_deref()) {
+                cli::chaos::recover_at_start(&c, args.readonly);
+            }
+        }
+    }
+}
+
 fn main() {
     let args = Args::parse();
+    recover_first(&args);
     let code =
         match args.command {
             Some(Command::Lab { action }) => cli::lab::run(action),
@@ -90,6 +118,8 @@ fn main() {
                 .and_then(|c| cli::canary::run(&c, action, json, args.readonly)),
             Some(Command::Load { json, action }) => Config::load(args.config.as_deref())
                 .and_then(|c| cli::load::run(&c, action, json, args.readonly)),
+            Some(Command::Chaos { json, action }) => Config::load(args.config.as_deref())
+                .and_then(|c| cli::chaos::run(&c, action, json, args.readonly)),
             None => config_with_plan(args.config.as_deref(), args.plan.as_deref())
                 .and_then(|c| cli::tui::run(c, args.readonly)),
         };

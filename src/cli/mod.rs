@@ -1,4 +1,5 @@
 pub mod canary;
+pub mod chaos;
 pub mod lab;
 pub mod load;
 pub mod status;

@@ -12,8 +12,10 @@ use std::time::Duration;
 pub const DEFAULT_TOML: &str = include_str!("../../assets/config.toml");
 
 mod canary;
+mod chaos;
 mod secret;
 pub use canary::{Canary, Guard, Load, PlanFile, PlanStep};
+pub use chaos::Chaos;
 pub use secret::{redact_str, SecretUrl};
 
 fn url_field<'de, D: Deserializer<'de>>(d: D, schemes: &[&str]) -> Result<SecretUrl, D::Error> {
@@ -139,6 +141,7 @@ pub struct Config {
     pub thresholds: Thresholds,
     pub canary: Canary,
     pub load: Load,
+    pub chaos: Chaos,
 }
 
 /// Where the user's file is looked for when `--config` is not given.

@@ -60,3 +60,46 @@ pub async fn exec(
         .await
         .map_err(|_| format!("`{}` took longer than {timeout:?}", cmd.join(" ")))?
 }
+
+/// Starts `cmd` in the container and returns without waiting for it (stress-ng, which ends by
+/// its own timeout or is killed by the undo).
+pub async fn spawn_detached(
+    docker: &Docker,
+    container: &str,
+    cmd: &[String],
+) -> Result<(), String> {
+    let created = docker
+        .create_exec(
+            container,
+            CreateExecOptions {
+                cmd: Some(cmd.to_vec()),
+                attach_stdout: Some(false),
+                attach_stderr: Some(false),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| format!("cannot exec in the container: {e}"))?;
+    docker
+        .start_exec(
+            &created.id,
+            Some(bollard::exec::StartExecOptions {
+                detach: true,
+                ..Default::default()
+            }),
+        )
+        .await
+        .map_err(|e| format!("cannot start `{}`: {e}", cmd.join(" ")))?;
+    // A command that cannot start at all (bad flag) dies at once: look once to say so.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let inspect = docker
+        .inspect_exec(&created.id)
+        .await
+        .map_err(|e| format!("cannot inspect exec: {e}"))?;
+    match (inspect.running, inspect.exit_code) {
+        (Some(false), Some(code)) if code != 0 => {
+            Err(format!("`{}` exited at once with {code}", cmd.join(" ")))
+        }
+        _ => Ok(()),
+    }
+}

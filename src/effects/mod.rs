@@ -2,7 +2,9 @@
 //! appends to the audit log.
 
 pub mod canary;
+pub mod chaos;
 pub mod exec;
+pub mod ledger;
 pub mod load;
 pub mod runner;
 
