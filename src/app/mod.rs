@@ -3,6 +3,7 @@
 pub mod canary;
 pub mod fault;
 pub mod fixture;
+pub mod guard;
 pub mod keymap;
 pub mod msg;
 pub mod plan;
