@@ -39,11 +39,26 @@ pub fn default_path() -> PathBuf {
 pub fn who() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
+        .ok()
+        .or_else(user_from_uid)
+        .unwrap_or_else(|| "unknown".into());
     let host = std::fs::read_to_string("/etc/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_else(|_| "localhost".into());
     format!("{user}@{host}")
+}
+
+/// The name of this process's user from /etc/passwd, for sessions without USER (cron, CI,
+/// containers).
+fn user_from_uid() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)? == uid).then(|| name.to_string())
+    })
 }
 
 #[derive(Clone, Debug)]
@@ -124,6 +139,7 @@ mod tests {
         assert_eq!(lines[0]["what"], "canary.set");
         assert_eq!(lines[0]["after"], 10);
         assert_eq!(lines[0]["result"], "ok");
+        assert!(!lines[0]["who"].as_str().unwrap().starts_with("unknown@"));
         assert!(lines[1]["result"].as_str().unwrap().contains("u:***@db"));
         assert!(!text.contains("pw@"));
         std::fs::remove_dir_all(dir).unwrap();
