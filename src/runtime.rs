@@ -70,6 +70,7 @@ pub fn initial_state(config: &Config, readonly: bool) -> State {
     state.canary.step = config.canary.step;
     state.canary.plan_spec = Some(plan_spec(&config.canary.default_plan()));
     state.load.rate = config.load.rate;
+    state.chaos.duration = config.chaos.duration;
     state.thresholds.error_ratio = config.thresholds.error_ratio;
     state.thresholds.p95_ms = config.thresholds.p95_ms;
     state.thresholds.queue_depth = config.thresholds.queue_depth;
@@ -152,6 +153,10 @@ pub async fn run(config: Config, opts: Options) -> Result<()> {
         tx.clone(),
     );
     drop(tx);
+    if !opts.readonly {
+        // Overdue faults first: a control room that died left them for this one.
+        effects.run(crate::app::Command::ChaosRecover);
+    }
 
     let mut dirty = true;
     let mut on_screen = Vec::new();
@@ -193,7 +198,16 @@ pub async fn run(config: Config, opts: Options) -> Result<()> {
     }
     input.abort();
     clock.abort();
+    // The faults this control room applied end with it, as a headless one's end on Ctrl-C.
+    let undone = tokio::time::timeout(Duration::from_secs(30), effects.undo_own_faults()).await;
     drop(effects);
     drop(guard);
+    match undone {
+        Ok(text) if text != "recovered nothing" => eprintln!("driftdock: {text}"),
+        Ok(_) => {}
+        Err(_) => eprintln!(
+            "driftdock: faults still in force after 30 s; `driftdock chaos recover` undoes them"
+        ),
+    }
     Ok(())
 }

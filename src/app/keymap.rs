@@ -1,6 +1,7 @@
 //! The one table of keys. The footer, the `?` overlay and the README's key table are all made
 //! from `KEYMAP`; a test fails when the README drifts from it.
 
+use super::chaos::ChaosIntent;
 use super::state::Panel;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -30,6 +31,7 @@ pub enum Intent {
     CanaryPromote,
     CanaryAbort,
     LoadToggle,
+    Chaos(ChaosIntent),
 }
 
 /// Where a binding applies.
@@ -111,7 +113,20 @@ pub const KEYMAP: &[Binding] = &[
     b(&[(KeyCode::Char('P'), SHIFT), (KeyCode::Char('P'), NONE)], "P", I::CanaryPromote, "promote v2 to 100%", Scope::Panel(Panel::Canary), true, false),
     b(&[(KeyCode::Char('a'), NONE)], "a", I::CanaryAbort, "abort to 0% (v1 only)", Scope::Panel(Panel::Canary), true, false),
     b(&[(KeyCode::Char('L'), SHIFT), (KeyCode::Char('L'), NONE)], "L", I::LoadToggle, "load generator on/off", G, true, false),
+    // Chaos on the selected container, each undone at its deadline (`[chaos] duration`).
+    b(&[(KeyCode::Char('K'), SHIFT), (KeyCode::Char('K'), NONE)], "K", I::Chaos(C::Kill), "chaos: kill (SIGKILL)", CO, true, false),
+    b(&[(KeyCode::Char('z'), NONE)], "z", I::Chaos(C::Pause), "chaos: pause", CO, true, false),
+    b(&[(KeyCode::Char('S'), SHIFT), (KeyCode::Char('S'), NONE)], "S", I::Chaos(C::Stop), "chaos: stop", CO, true, false),
+    b(&[(KeyCode::Char('R'), SHIFT), (KeyCode::Char('R'), NONE)], "R", I::Chaos(C::Restart), "chaos: restart", CO, true, false),
+    b(&[(KeyCode::Char('N'), SHIFT), (KeyCode::Char('N'), NONE)], "N", I::Chaos(C::Partition), "chaos: cut off the lab network", CO, true, false),
+    b(&[(KeyCode::Char('D'), SHIFT), (KeyCode::Char('D'), NONE)], "D", I::Chaos(C::Latency), "chaos: 300ms ±50ms latency (netem)", CO, true, false),
+    b(&[(KeyCode::Char('C'), SHIFT), (KeyCode::Char('C'), NONE)], "C", I::Chaos(C::Stress), "chaos: stress 2 cpu, 256M", CO, true, false),
+    b(&[(KeyCode::Char('!'), SHIFT), (KeyCode::Char('!'), NONE)], "!", I::Chaos(C::Random), "chaos: kill a random critical service", CO, true, false),
+    b(&[(KeyCode::Char('X'), SHIFT), (KeyCode::Char('X'), NONE)], "X", I::Chaos(C::StopAll), "emergency stop: undo every fault", G, true, false),
 ];
+
+use ChaosIntent as C;
+const CO: Scope = Scope::Panel(Panel::Containers);
 
 /// The binding a key press means in the focused panel, if any.
 pub fn lookup(key: &KeyEvent, focus: Panel) -> Option<&'static Binding> {
@@ -189,6 +204,11 @@ pub const COMMANDS: &[(&str, &[&str], &str)] = &[
         "canary",
         &["ca"],
         "focus the canary panel; `canary N` sets the split",
+    ),
+    (
+        "chaos",
+        &["ch"],
+        "`chaos kill|pause|stop|restart|partition|latency|stress SERVICE [15s]`, `chaos random`, `chaos stop-all`",
     ),
     ("filter", &["f"], "`filter TEXT` filters the focused panel"),
     ("help", &["h"], "show the keys"),

@@ -1,6 +1,7 @@
 //! The state machine: no I/O, no async, no terminal. Everything here is tested as plain Rust.
 
 pub mod canary;
+pub mod chaos;
 pub mod fault;
 pub mod fixture;
 pub mod guard;

@@ -192,6 +192,28 @@ pub enum CanaryIntent {
     Abort,
 }
 
+/// A fault in force on a lab container, as the control room shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FaultView {
+    pub id: String,
+    pub service: String,
+    pub container_id: String,
+    /// `pause`, `latency 300ms ±50ms`…
+    pub what: String,
+    pub deadline: DateTime<Utc>,
+}
+
+/// What the chaos effects report back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultEvent {
+    /// In the ledger and in force (just applied, or found there at start).
+    Active(FaultView),
+    /// Undone (or found undone by someone else) and out of the ledger.
+    Cleared { id: String },
+    /// The undo failed; it stays in the ledger and is tried again.
+    UndoFailed { id: String, error: String },
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg {
     Key(KeyEvent),
@@ -211,4 +233,5 @@ pub enum Msg {
         outcome: EffectOutcome,
     },
     Canary(CanaryIntent),
+    Fault(FaultEvent),
 }

@@ -1,5 +1,6 @@
 //! Everything the screen shows, and nothing the screen does not need.
 
+use super::chaos::ChaosState;
 use super::msg::{ContainerInfo, ContainerStats, Source, StatusCounts, VersionTraffic};
 use super::plan::{PlanRun, PlanSpec};
 use chrono::{DateTime, Duration, Utc};
@@ -282,6 +283,7 @@ pub struct State {
     pub traffic: TrafficState,
     pub canary: CanaryState,
     pub load: LoadState,
+    pub chaos: ChaosState,
     pub logs: LogsState,
     pub toasts: Vec<Toast>,
     /// Effects started and not yet finished, by name.
@@ -359,6 +361,7 @@ impl State {
                 rps: None,
                 rate: 10,
             },
+            chaos: ChaosState::default(),
             logs: LogsState {
                 container_id: None,
                 lines: VecDeque::new(),

@@ -1,6 +1,8 @@
 //! `update(&mut State, Msg) -> Vec<Command>`: every change of State happens here, with no I/O.
 
 use super::canary;
+use super::chaos;
+use super::fault::FaultSpec;
 use super::keymap::{self, Intent};
 use super::msg::{CanaryIntent, ContainerEvent, EffectOutcome, Msg, Reading, Sample};
 use super::state::{ContainerRow, Mode, Panel, State, Toast, ToastLevel, LOG_CAP};
@@ -8,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// An effect for the runtime to run; its progress comes back as `Msg::Effect`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     /// Follow the logs of this container (None: stop following).
     FollowLogs(Option<String>),
@@ -29,6 +31,14 @@ pub enum Command {
     },
     /// Start the lab's load generator at `rate` requests per second, or stop it (None).
     Load { rate: Option<u32> },
+    /// Apply a fault (written to the recovery ledger first).
+    ChaosApply(FaultSpec),
+    /// Undo this fault (its ledger id).
+    ChaosUndo(String),
+    /// The emergency stop: undo every fault in the ledger.
+    ChaosStopAll,
+    /// At start: undo what the ledger says is overdue, and show what is still in force.
+    ChaosRecover,
 }
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
@@ -39,6 +49,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             let keep = chrono::Duration::seconds(super::state::TOAST_SECS);
             state.toasts.retain(|t| now - t.at < keep);
             canary::on_tick(state, &mut cmds);
+            chaos::on_tick(state, &mut cmds);
         }
         Msg::Resize(w, h) => state.size = (w, h),
         Msg::Sample(sample) => {
@@ -67,6 +78,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             on_effect(state, name, at, outcome);
         }
         Msg::Canary(intent) => canary::intent(state, intent, &mut cmds),
+        Msg::Fault(ev) => chaos::on_event(state, ev),
         Msg::Key(key) => on_key(state, key, &mut cmds),
     }
     clamp_selection(state);
@@ -339,6 +351,7 @@ fn on_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Command>) {
         Intent::CanaryPromote => canary::intent(state, CanaryIntent::Promote, cmds),
         Intent::CanaryAbort => canary::intent(state, CanaryIntent::Abort, cmds),
         Intent::LoadToggle => canary::toggle_load(state, cmds),
+        Intent::Chaos(intent) => chaos::intent(state, intent, cmds),
     }
 }
 
@@ -400,6 +413,7 @@ fn run_command(state: &mut State, line: &str, cmds: &mut Vec<Command>) {
         "events" => state.focus = Panel::Events,
         "traffic" => state.focus = Panel::Traffic,
         "filter" => set_filter(state, &rest.join(" ")),
+        "chaos" => chaos::line(state, &rest, cmds),
         "help" => state.mode = Mode::Help,
         "quit" if word == "q!" => state.quit = true,
         "quit" => request_quit(state),

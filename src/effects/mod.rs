@@ -3,6 +3,7 @@
 
 pub mod canary;
 pub mod chaos;
+pub mod chaos_tasks;
 pub mod exec;
 pub mod ledger;
 pub mod load;

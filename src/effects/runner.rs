@@ -3,7 +3,9 @@
 //! plan) need not wait for the gateway probe. The control room and the headless runners use
 //! this one executor.
 
-use super::{canary, load, report};
+use super::chaos::Chaos;
+use super::ledger::{self, Ledger};
+use super::{canary, chaos_tasks, load, report};
 use crate::app::msg::EffectOutcome;
 use crate::app::{plan, Command, Msg, Reading, Sample};
 use crate::config::Config;
@@ -35,6 +37,7 @@ pub struct Effects {
     /// Changes of the split run one at a time, in the order they were asked for: an abort
     /// asked while a step is being applied must land after it, not race it.
     canary: Option<(UnboundedSender<Change>, JoinHandle<()>)>,
+    chaos: Chaos,
 }
 
 impl Effects {
@@ -45,7 +48,16 @@ impl Effects {
         audit: AuditLog,
         tx: Sender<Msg>,
     ) -> Self {
+        let chaos = Chaos {
+            docker: docker.clone(),
+            project: config.lab.project.clone(),
+            network: config.chaos.network.clone(),
+            ledger: Ledger::new(ledger::default_path()),
+            audit: audit.clone(),
+            via: "tui".into(),
+        };
         Effects {
+            chaos,
             docker,
             http,
             config,
@@ -114,6 +126,26 @@ impl Effects {
                     report(&tx, "load", outcome).await;
                 });
             }
+            Command::ChaosApply(spec) => {
+                chaos_tasks::apply(self.chaos.clone(), spec, self.tx.clone())
+            }
+            Command::ChaosUndo(id) => chaos_tasks::undo(self.chaos.clone(), id, self.tx.clone()),
+            Command::ChaosStopAll => chaos_tasks::stop_all(self.chaos.clone(), self.tx.clone()),
+            Command::ChaosRecover => chaos_tasks::recover(self.chaos.clone(), self.tx.clone()),
+        }
+    }
+
+    /// Undoes the faults this process applied and still owns: leaving the control room ends
+    /// its faults, as Ctrl-C does for a headless one.
+    pub async fn undo_own_faults(&self) -> String {
+        let me = Some(std::process::id());
+        match self
+            .chaos
+            .undo_where("control room closed", |e| e.owner_pid == me)
+            .await
+        {
+            Ok(results) => super::chaos::summary("recovered", &results),
+            Err(e) => e,
         }
     }
 

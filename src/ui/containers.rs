@@ -5,6 +5,7 @@ use super::format;
 use super::panel::{self, placeholder};
 use super::theme::Ink;
 use super::theme::Theme;
+use crate::app::chaos;
 use crate::app::state::{ContainerRow, Freshness, Panel};
 use crate::app::State;
 use chrono::Duration;
@@ -120,7 +121,11 @@ fn cell(state: &State, row: &ContainerRow, col: Col, long_mem: bool, ink: Ink) -
     let dash = || Span::styled("-", ink.st(t.label));
     let span = match col {
         Col::Service => Span::styled(row.info.service.clone(), ink.st(t.figure)),
-        Col::State => Span::styled(state_text(row), ink.st(state_style(&row.info.state, t))),
+        // A fault in force shows instead of the state, with its countdown to the undo.
+        Col::State => match state.chaos.on(&row.info.id) {
+            Some(f) => Span::styled(chaos::badge(f, state.now), ink.st(t.bad)),
+            None => Span::styled(state_text(row), ink.st(state_style(&row.info.state, t))),
+        },
         Col::Health => match row.info.health.as_deref() {
             Some(h @ "healthy") => Span::styled(h.to_string(), ink.st(t.ok)),
             Some(h @ "starting") => Span::styled(h.to_string(), ink.st(t.warn)),
