@@ -6,19 +6,19 @@
 
 use super::exec::exec;
 use super::ledger::{Entry, Ledger};
-use crate::app::fault::{FaultKind, FaultSpec, Undo};
+use crate::app::fault::{FaultKind, FaultSpec};
 use crate::probes::docker::{self, describe, inspected_is_lab};
 use crate::record::audit::AuditLog;
 use bollard::errors::Error as DockerError;
-use bollard::models::{EndpointSettings, NetworkConnectRequest, NetworkDisconnectRequest};
+use bollard::models::NetworkDisconnectRequest;
+use bollard::query_parameters::StopContainerOptions;
 use bollard::query_parameters::{KillContainerOptions, RestartContainerOptions};
-use bollard::query_parameters::{StartContainerOptions, StopContainerOptions};
 use bollard::Docker;
 use chrono::Utc;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-const EXEC_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const EXEC_TIMEOUT: Duration = Duration::from_secs(10);
 /// Seconds `stop` gives the process before Docker kills it.
 const STOP_GRACE: i32 = 10;
 
@@ -41,7 +41,7 @@ pub struct Applied {
     pub took: Duration,
 }
 
-fn status(e: &DockerError) -> Option<u16> {
+pub(super) fn status(e: &DockerError) -> Option<u16> {
     match e {
         DockerError::DockerResponseServerError { status_code, .. } => Some(*status_code),
         _ => None,
@@ -75,7 +75,7 @@ impl Chaos {
         result.map(|entry| Applied { entry, took })
     }
 
-    fn audit_line(
+    pub(super) fn audit_line(
         &self,
         what: &str,
         before: serde_json::Value,
@@ -163,6 +163,7 @@ impl Chaos {
                     .map_err(|_| "the duration is too long".to_string())?,
             owner_pid,
             via: self.via.clone(),
+            ip: lab_ip(&inspected, &self.network),
         };
         self.ledger.add(entry.clone())?;
         if let Err(e) = self.apply(&entry, spec.duration).await {
@@ -278,164 +279,22 @@ impl Chaos {
             }
         }
     }
-
-    /// Undoes what the entry says, whatever state the container is in now; Ok when the
-    /// container is back as it should be (or gone, so nothing is left to undo).
-    async fn perform_undo(&self, entry: &Entry) -> Result<(), String> {
-        let id = entry.container_id.as_str();
-        let d = &self.docker;
-        let inspected = match d.inspect_container(id, None).await {
-            Ok(i) => i,
-            Err(e) if status(&e) == Some(404) => return Ok(()),
-            Err(e) => return Err(describe(&e)),
-        };
-        if !inspected_is_lab(&inspected, &self.project) {
-            return Err(format!(
-                "{} is no longer a container of the lab's project; left alone",
-                entry.container_name
-            ));
-        }
-        let state = docker::info_from_inspect(&inspected).state;
-        match entry.undo {
-            Undo::Start => {
-                if state == "paused" {
-                    d.unpause_container(id).await.map_err(|e| describe(&e))?;
-                } else if state != "running" && state != "restarting" {
-                    match d.start_container(id, None::<StartContainerOptions>).await {
-                        // 304: already started (by its restart policy, or by someone).
-                        Err(e) if status(&e) != Some(304) => return Err(describe(&e)),
-                        _ => {}
-                    }
-                }
-                Ok(())
-            }
-            Undo::Unpause => {
-                if state == "paused" {
-                    d.unpause_container(id).await.map_err(|e| describe(&e))?;
-                }
-                Ok(())
-            }
-            Undo::Reconnect => {
-                let connected = inspected
-                    .network_settings
-                    .as_ref()
-                    .and_then(|n| n.networks.as_ref())
-                    .is_some_and(|n| n.contains_key(&self.network));
-                if connected {
-                    return Ok(());
-                }
-                d.connect_network(
-                    &self.network,
-                    NetworkConnectRequest {
-                        container: id.to_string(),
-                        endpoint_config: Some(EndpointSettings {
-                            aliases: Some(vec![entry.service.clone()]),
-                            ..Default::default()
-                        }),
-                    },
-                )
-                .await
-                .map_err(|e| describe(&e))
-            }
-            Undo::NetemDel => {
-                if state != "running" {
-                    // A stopped container's network namespace, qdisc and all, is gone.
-                    return Ok(());
-                }
-                let out =
-                    exec(d, id, &["tc", "qdisc", "show", "dev", "eth0"], EXEC_TIMEOUT).await?;
-                if !out.output.contains("netem") {
-                    return Ok(());
-                }
-                let del = exec(
-                    d,
-                    id,
-                    &["tc", "qdisc", "del", "dev", "eth0", "root"],
-                    EXEC_TIMEOUT,
-                )
-                .await?;
-                if del.code == 0 {
-                    Ok(())
-                } else {
-                    Err(format!("tc qdisc del failed: {}", del.output))
-                }
-            }
-            Undo::StressKill => {
-                if state != "running" {
-                    return Ok(());
-                }
-                // pkill exits 1 when nothing matched: the stress already ended by itself.
-                let out = exec(d, id, &["pkill", "-KILL", "stress-ng"], EXEC_TIMEOUT).await?;
-                if out.code <= 1 {
-                    Ok(())
-                } else {
-                    Err(format!("pkill stress-ng failed: {}", out.output))
-                }
-            }
-        }
-    }
-
-    /// Undoes one fault, removes it from the ledger and audits it. Returns the time it took.
-    pub async fn undo(&self, entry: &Entry, why: &str) -> Result<Duration, String> {
-        let started = Instant::now();
-        let result = self.perform_undo(entry).await;
-        let took = started.elapsed();
-        if result.is_ok() {
-            self.ledger.remove(&entry.id).map_err(|e| {
-                format!(
-                    "undone, but the ledger {}: {e}",
-                    self.ledger.path().display()
-                )
-            })?;
-        }
-        let audit_result = result.clone().map(|_| entry.id.clone());
-        self.audit_line(
-            "chaos.recover",
-            json!({ "fault": entry }),
-            json!({ "undo": entry.undo, "why": why, "took_ms": took.as_millis() as u64 }),
-            &audit_result,
-        )?;
-        result.map(|_| took)
-    }
-
-    /// Undoes every ledger entry `pick` selects; what each came to.
-    pub async fn undo_where(
-        &self,
-        why: &str,
-        pick: impl Fn(&Entry) -> bool,
-    ) -> Result<Vec<(Entry, Result<Duration, String>)>, String> {
-        let entries = self
-            .ledger
-            .entries()
-            .map_err(|e| format!("the recovery ledger {}: {e}", self.ledger.path().display()))?;
-        let mut out = Vec::new();
-        for e in entries.into_iter().filter(|e| pick(e)) {
-            let r = self.undo(&e, why).await;
-            out.push((e, r));
-        }
-        Ok(out)
-    }
 }
 
-/// What a recovery came to, in one line: `recovered pause worker, kill redis` or, on failure,
-/// with the error of each fault still in force.
-pub fn summary(verb: &str, results: &[(Entry, Result<Duration, String>)]) -> String {
-    let ok: Vec<String> = results
-        .iter()
-        .filter(|(_, r)| r.is_ok())
-        .map(|(e, _)| e.label())
-        .collect();
-    let failed: Vec<String> = results
-        .iter()
-        .filter_map(|(e, r)| r.as_ref().err().map(|err| format!("{}: {err}", e.label())))
-        .collect();
-    let mut text = if ok.is_empty() {
-        format!("{verb} nothing")
-    } else {
-        format!("{verb} {}", ok.join(", "))
-    };
-    if !failed.is_empty() {
-        text.push_str(&format!("; NOT undone: {}", failed.join("; ")));
-    }
-    text
+/// The container's address on the lab network.
+pub(super) fn lab_ip(
+    inspected: &bollard::models::ContainerInspectResponse,
+    network: &str,
+) -> Option<String> {
+    inspected
+        .network_settings
+        .as_ref()?
+        .networks
+        .as_ref()?
+        .get(network)?
+        .ip_address
+        .clone()
+        .filter(|ip| !ip.is_empty())
 }
+
+pub use super::chaos_undo::summary;

@@ -27,6 +27,10 @@ pub struct Entry {
     pub owner_pid: Option<u32>,
     /// `tui` or `cli`.
     pub via: String,
+    /// Its address on the lab network before the fault: the gateway resolves its upstreams
+    /// when it loads its config, so a container back at a new address needs a reload there.
+    #[serde(default)]
+    pub ip: Option<String>,
 }
 
 impl Entry {
@@ -203,6 +207,7 @@ mod tests {
             deadline: Utc::now() + Duration::seconds(15),
             owner_pid: Some(std::process::id()),
             via: "test".into(),
+            ip: None,
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod canary;
 pub mod chaos;
 pub mod chaos_tasks;
+mod chaos_undo;
 pub mod exec;
 pub mod ledger;
 pub mod load;
