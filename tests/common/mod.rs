@@ -1,6 +1,8 @@
 //! Helpers for tests that run against the real lab brought up by `driftdock lab up`.
 #![allow(dead_code)]
 
+pub mod chaos;
+
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
