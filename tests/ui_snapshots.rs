@@ -70,6 +70,11 @@ fn canary_mismatch() {
 }
 
 #[test]
+fn chaos_in_force() {
+    snapshots("chaos", fixture::chaos());
+}
+
+#[test]
 fn confirm_quit() {
     snapshots("confirm_quit", fixture::confirm_quit());
 }

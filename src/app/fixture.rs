@@ -370,6 +370,33 @@ pub fn canary_mismatch() -> State {
     s
 }
 
+/// Chaos in force: the worker paused for 12 s more, api-v1's latency past its deadline and
+/// being undone, and the toast of the pause.
+pub fn chaos() -> State {
+    let mut s = busy();
+    let fault = |service: &str, what: &str, left: i64| {
+        Msg::Fault(super::msg::FaultEvent::Active(super::msg::FaultView {
+            id: format!("{service}-fault"),
+            service: service.into(),
+            container_id: format!("{service}-0123456789ab"),
+            what: what.into(),
+            deadline: t0() + Duration::seconds(left),
+        }))
+    };
+    feed(&mut s, fault("worker", "pause", 12));
+    feed(&mut s, fault("api-v1", "latency 300ms ±50ms", 0));
+    feed(
+        &mut s,
+        Msg::Effect {
+            name: "chaos".into(),
+            at: at(3),
+            outcome: EffectOutcome::Done("chaos: pause worker for 15s (applied in 41 ms)".into()),
+        },
+    );
+    feed(&mut s, Msg::Tick(t0()));
+    s
+}
+
 /// `q` pressed while an effect runs.
 pub fn confirm_quit() -> State {
     let mut s = canary_mismatch();

@@ -208,7 +208,7 @@ pub const COMMANDS: &[(&str, &[&str], &str)] = &[
     (
         "chaos",
         &["ch"],
-        "`chaos kill|pause|stop|restart|partition|latency|stress SERVICE [15s]`, `chaos random`, `chaos stop-all`",
+        "`chaos KIND SERVICE [15s]`, `chaos random`, `… stop-all`",
     ),
     ("filter", &["f"], "`filter TEXT` filters the focused panel"),
     ("help", &["h"], "show the keys"),
