@@ -3,6 +3,7 @@
 //! then read back from the gateway, so what is reported is what is in force.
 
 use super::exec::exec;
+use crate::app::fault::Undo;
 use crate::probes::docker;
 use crate::record::audit::AuditLog;
 use bollard::Docker;
@@ -102,9 +103,10 @@ async fn apply(target: &CanaryTarget<'_>, to: u8) -> Result<u8, String> {
     .await?;
     if out.code != 0 {
         return Err(format!(
-            "the gateway refused the new split (exit {}): {}",
+            "the gateway refused the new split (exit {}): {}{}",
             out.code,
-            out.output.lines().last().unwrap_or("no output")
+            out.output.lines().last().unwrap_or("no output"),
+            chaos_hint()
         ));
     }
     let applied = read_applied(target.http, target.gateway_url).await?;
@@ -114,4 +116,26 @@ async fn apply(target: &CanaryTarget<'_>, to: u8) -> Result<u8, String> {
         ));
     }
     Ok(applied)
+}
+
+/// Why nginx may not load a new split: an api taken away by a chaos fault has no DNS entry,
+/// and nginx resolves its upstreams when it loads its config.
+fn chaos_hint() -> String {
+    let entries = super::ledger::Ledger::new(super::ledger::default_path())
+        .entries()
+        .unwrap_or_default();
+    let gone: Vec<String> = entries
+        .iter()
+        .filter(|e| e.service.starts_with("api-"))
+        .filter(|e| matches!(e.undo, Undo::Start | Undo::Reconnect))
+        .map(|e| format!("{} until {}", e.label(), e.deadline.format("%H:%M:%S")))
+        .collect();
+    if gone.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (chaos: {}; nginx cannot resolve an api that is down or cut off, so the split can change once it is back)",
+            gone.join(", ")
+        )
+    }
 }
