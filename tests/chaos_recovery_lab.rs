@@ -234,3 +234,27 @@ fn random_kills_a_critical_service_and_the_lab_comes_back() {
     assert!(back.is_some(), "{service} did not come back healthy");
     println!("random: killed {service}, healthy {back:?} after the undo");
 }
+
+#[test]
+fn a_canary_change_while_api_v2_is_cut_off_says_it_is_the_chaos() {
+    require_lab();
+    let _lab = lab_lock();
+    let dir = scratch("canary");
+    let _restore = Restore(dir.clone());
+    set_canary(0);
+    let (code, out, err) = run(
+        &dir,
+        &["chaos", "partition", "api-v2", "--for", "60s", "--detach"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = run(&dir, &["canary", "set", "30"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("the gateway refused the new split"), "{err}");
+    assert!(err.contains("chaos: partition api-v2"), "{err}");
+    assert!(err.contains("the split in force is 0%"), "{err}");
+    let (code, ..) = run(&dir, &["chaos", "stop-all"]);
+    assert_eq!(code, 0);
+    // Back under its name, the split can change again.
+    let (code, out, err) = run(&dir, &["canary", "set", "0"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
