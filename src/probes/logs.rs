@@ -51,15 +51,26 @@ pub fn follow(docker: Docker, project: String, id: String, tx: Sender<Msg>) -> J
             }),
         );
         let mut batch: Vec<String> = Vec::new();
-        let mut tick = tokio::time::interval(BATCH_EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The flush is armed only while lines wait: an idle log costs no wake-ups.
+        let mut flush_at: Option<tokio::time::Instant> = None;
         loop {
+            let flush = async {
+                match flush_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 next = stream.next() => match next {
                     Some(Ok(chunk)) => {
                         push_lines(&mut batch, &chunk);
-                        if batch.len() >= BATCH_MAX && send(std::mem::take(&mut batch)).await.is_err() {
-                            return;
+                        if batch.len() >= BATCH_MAX {
+                            if send(std::mem::take(&mut batch)).await.is_err() {
+                                return;
+                            }
+                            flush_at = None;
+                        } else if flush_at.is_none() && !batch.is_empty() {
+                            flush_at = Some(tokio::time::Instant::now() + BATCH_EVERY);
                         }
                     }
                     Some(Err(e)) => {
@@ -71,7 +82,8 @@ pub fn follow(docker: Docker, project: String, id: String, tx: Sender<Msg>) -> J
                         break;
                     }
                 },
-                _ = tick.tick() => {
+                _ = flush => {
+                    flush_at = None;
                     if !batch.is_empty() && send(std::mem::take(&mut batch)).await.is_err() {
                         return;
                     }
