@@ -33,6 +33,9 @@ fn popup<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
 
 fn help(state: &State, frame: &mut Frame, body: Rect, theme: &Theme) {
     let rows = keymap::help_rows(state.readonly);
+    if rows.len() as u16 + 3 > body.height {
+        return help_here(state, rows, frame, theme);
+    }
     let key_w = rows.iter().map(|r| format::width(&r.0)).max().unwrap_or(0) as u16 + 2;
     let where_w = rows.iter().map(|r| format::width(r.1)).max().unwrap_or(0) as u16;
     let what_w = rows.iter().map(|r| format::width(&r.2)).max().unwrap_or(0) as u16;
@@ -189,4 +192,44 @@ fn toasts(state: &State, frame: &mut Frame, body: Rect, theme: &Theme) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Help on a small screen: the keys that work here (everywhere and in the focused panel), in
+/// two columns of key and meaning, each meaning cut to fit.
+fn help_here(
+    state: &State,
+    rows: Vec<(String, &'static str, String)>,
+    frame: &mut Frame,
+    theme: &Theme,
+) {
+    let here = state.focus.title();
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter(|(_, scope, _)| *scope == "anywhere" || *scope == here)
+        .collect();
+    let full = frame.area();
+    let title = format!("keys here ({here}) — any key closes");
+    let per = rows.len().div_ceil(2) as u16;
+    let height = (per + 2).min(full.height);
+    let area = centered(full, full.width.min(78), height);
+    frame.render_widget(Clear, area);
+    let block = popup(&title, theme).padding(Padding::horizontal(1));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let key_w = rows.iter().map(|r| format::width(&r.0)).max().unwrap_or(0) as u16 + 2;
+    let parts = inner.layout_vec(&Layout::horizontal(vec![Constraint::Fill(1); 2]).spacing(2));
+    for (chunk, part) in rows.chunks(per.max(1) as usize).zip(parts) {
+        let what_w = part.width.saturating_sub(key_w + 1) as usize;
+        let table = Table::new(
+            chunk.iter().map(|(key, _, what)| {
+                Row::new([
+                    Cell::from(Span::styled(format!(" {key} "), theme.key)),
+                    Cell::from(Span::styled(format::truncate(what, what_w), theme.text)),
+                ])
+            }),
+            [Constraint::Length(key_w), Constraint::Fill(1)],
+        )
+        .column_spacing(1);
+        frame.render_widget(table, part);
+    }
 }
