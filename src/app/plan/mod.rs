@@ -9,10 +9,14 @@
 //! within the plan, so the first verdict comes one window after the start. With Prometheus DOWN, STALE or not yet heard from,
 //! the hold clock stops. `consecutive` breaching samples in a row abort to 0%.
 
+mod actions;
+mod spec;
+
 pub use super::guard::{figures, judge, Guard, Verdict};
 use super::msg::VersionTraffic;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
+pub use spec::{Decision, DecisionKind, Out, Phase, PlanSpec, Step};
 
 /// The effect name plan-driven changes report under, so their failures reach the plan.
 pub const EFFECT: &str = "canary.plan";
@@ -20,84 +24,6 @@ pub const EFFECT: &str = "canary.plan";
 /// Gateway readings in a row that must disagree with a held step before the plan concludes
 /// the split was changed from outside (one could be a read that raced the change).
 const OUTSIDE_READINGS: u32 = 2;
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Step {
-    pub weight: u8,
-    pub hold: Duration,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct PlanSpec {
-    pub name: String,
-    pub steps: Vec<Step>,
-    pub guard: Guard,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    /// The step's weight was asked for; waiting for the gateway to report it.
-    Applying,
-    Holding,
-    /// Waiting for the gateway to report 100%.
-    Promoting,
-    Done,
-    /// Waiting for the gateway to report 0%.
-    Aborting,
-    Aborted,
-}
-
-impl Phase {
-    pub fn name(self) -> &'static str {
-        match self {
-            Phase::Applying => "applying",
-            Phase::Holding => "holding",
-            Phase::Promoting => "promoting",
-            Phase::Done => "done",
-            Phase::Aborting => "aborting",
-            Phase::Aborted => "aborted",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DecisionKind {
-    /// A step, a pause, a resume: the plan's own doing.
-    Info,
-    Healthy,
-    /// Too little v2 traffic to judge.
-    NoData,
-    Breach,
-    /// Aborted or failed.
-    Bad,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Decision {
-    pub at: DateTime<Utc>,
-    pub kind: DecisionKind,
-    pub text: String,
-}
-
-/// What the plan wants done.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Out {
-    /// Set the split; `what` names the audit line, `detail` goes into it.
-    Set {
-        to: u8,
-        what: &'static str,
-        detail: Value,
-    },
-    /// An audit line for a change of the plan itself (start, pause, resume, done).
-    Audit {
-        what: &'static str,
-        detail: Value,
-    },
-    Toast {
-        error: bool,
-        text: String,
-    },
-}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlanRun {
@@ -468,98 +394,6 @@ impl PlanRun {
                 });
                 outs
             }
-        }
-    }
-
-    fn abort_with(
-        &mut self,
-        now: DateTime<Utc>,
-        what: &'static str,
-        why: String,
-        detail: Value,
-    ) -> Vec<Out> {
-        self.stop_hold(now);
-        self.phase = Phase::Aborting;
-        self.reason = Some(why.clone());
-        self.decide(now, DecisionKind::Bad, format!("aborting to 0%: {why}"));
-        vec![Out::Set {
-            to: 0,
-            what,
-            detail,
-        }]
-    }
-
-    /// The operator aborts: back to 0%.
-    pub fn abort(&mut self, now: DateTime<Utc>, why: &str) -> Vec<Out> {
-        if !matches!(
-            self.phase,
-            Phase::Applying | Phase::Holding | Phase::Promoting
-        ) {
-            return Vec::new();
-        }
-        let detail = json!({ "plan": self.spec.name, "step": self.step + 1, "reason": why });
-        self.abort_with(now, "canary.plan.abort", why.to_string(), detail)
-    }
-
-    /// The operator promotes: straight to 100%, whatever step it is on.
-    pub fn promote(&mut self, now: DateTime<Utc>) -> Vec<Out> {
-        if !matches!(self.phase, Phase::Applying | Phase::Holding) {
-            return Vec::new();
-        }
-        self.stop_hold(now);
-        self.phase = Phase::Promoting;
-        self.decide(now, DecisionKind::Info, "promoting to 100% by hand");
-        vec![Out::Set {
-            to: 100,
-            what: "canary.plan.promote",
-            detail: json!({ "plan": self.spec.name, "step": self.step + 1, "reason": "promoted by hand" }),
-        }]
-    }
-
-    /// Space: pause or resume by hand.
-    pub fn toggle_pause(&mut self, now: DateTime<Utc>) -> Vec<Out> {
-        if !matches!(self.phase, Phase::Applying | Phase::Holding) {
-            return Vec::new();
-        }
-        self.user_paused = !self.user_paused;
-        let what = if self.user_paused {
-            self.stop_hold(now);
-            self.decide(now, DecisionKind::Info, "paused by hand");
-            "canary.plan.pause"
-        } else {
-            self.resume_hold(now);
-            self.decide(now, DecisionKind::Info, "resumed by hand");
-            "canary.plan.resume"
-        };
-        vec![Out::Audit {
-            what,
-            detail: json!({ "plan": self.spec.name, "step": self.step + 1, "reason": "by hand" }),
-        }]
-    }
-
-    /// A change the plan asked for failed: the old split stays, and the plan aborts.
-    pub fn on_effect_failed(&mut self, now: DateTime<Utc>, error: &str) -> Vec<Out> {
-        match self.phase {
-            Phase::Applying | Phase::Promoting => {
-                let why = format!("the gateway did not take the change: {error}");
-                let detail =
-                    json!({ "plan": self.spec.name, "step": self.step + 1, "reason": why });
-                self.abort_with(now, "canary.plan.abort", why, detail)
-            }
-            Phase::Aborting => {
-                self.phase = Phase::Aborted;
-                let why = format!(
-                    "{}; the abort to 0% failed too: {error}",
-                    self.reason.clone().unwrap_or_default()
-                );
-                self.reason = Some(why.clone());
-                self.decide(now, DecisionKind::Bad, why.clone());
-                vec![Out::Toast {
-                    error: true,
-                    text: format!("canary plan: {why}"),
-                }]
-            }
-            _ => Vec::new(),
         }
     }
 }
