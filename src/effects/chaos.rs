@@ -266,6 +266,13 @@ impl Chaos {
                 let out = exec(d, id, &args, EXEC_TIMEOUT).await?;
                 if out.code == 0 {
                     Ok(())
+                } else if out.output.contains("qdisc kind is unknown") {
+                    // tc is there and may run, but the host's kernel was built without netem.
+                    Err(format!(
+                        "the Docker host's kernel has no netem qdisc (CONFIG_NET_SCH_NETEM), so \
+                         no latency can be added to {}; nothing applied",
+                        entry.service
+                    ))
                 } else {
                     Err(format!(
                         "tc netem failed (exit {}): {}",
