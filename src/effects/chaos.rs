@@ -118,6 +118,14 @@ impl Chaos {
                 target.name, self.project
             ));
         }
+        // One fault per container: said first, since the first fault may be why it is down.
+        let entries = self
+            .ledger
+            .entries()
+            .map_err(|e| format!("the recovery ledger {}: {e}", self.ledger.path().display()))?;
+        if let Some(other) = entries.iter().find(|e| e.container_id == target.id) {
+            return Err(super::ledger::already_active(other));
+        }
         let state = docker::info_from_inspect(&inspected).state;
         if state != "running" {
             return Err(format!(

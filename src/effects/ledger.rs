@@ -65,6 +65,17 @@ struct File_ {
     faults: Vec<Entry>,
 }
 
+/// The refusal of a second fault on a container that has one.
+pub fn already_active(other: &Entry) -> String {
+    format!(
+        "a fault is already active on {}: {} until {} (id {})",
+        other.service,
+        other.fault.describe(),
+        other.deadline.format("%H:%M:%S"),
+        other.id
+    )
+}
+
 /// Where the ledger lives: `DRIFTDOCK_LEDGER`, else `$XDG_STATE_HOME/driftdock/ledger.json`.
 pub fn default_path() -> PathBuf {
     if let Ok(p) = std::env::var("DRIFTDOCK_LEDGER") {
@@ -158,13 +169,7 @@ impl Ledger {
             .iter()
             .find(|e| e.container_id == entry.container_id)
         {
-            return Err(format!(
-                "a fault is already active on {}: {} until {} (id {})",
-                other.service,
-                other.fault.describe(),
-                other.deadline.format("%H:%M:%S"),
-                other.id
-            ));
+            return Err(already_active(other));
         }
         file.version = 1;
         file.faults.push(entry);
