@@ -27,7 +27,7 @@ wait_healthy() {
   return 1
 }
 
-recovered=0 lost=0 applied=0
+recovered=0 lost=0 applied=0 finished=0
 trap '"$bin" chaos stop-all >/dev/null 2>&1 || true; rm -rf "$scratch"' EXIT
 for i in $(seq 1 "$n"); do
   wait_healthy || { echo "cycle $i: $service not healthy before the cycle" >&2; }
@@ -37,7 +37,11 @@ for i in $(seq 1 "$n"); do
   sleep "$(awk -v s="$RANDOM" 'BEGIN { printf "%.2f", (s % 450) / 100 }')"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  grep -q "applied in" "$scratch/out" && applied=$((applied + 1))
+  if grep -q "^recovered " "$scratch/out"; then
+    finished=$((finished + 1))
+  elif grep -q "applied in" "$scratch/out"; then
+    applied=$((applied + 1))
+  fi
   started=$(date +%s.%N)
   "$bin" chaos recover >/dev/null 2>&1 || true
   left="$("$bin" chaos list --json | grep -c '"id"' || true)"
@@ -50,5 +54,6 @@ for i in $(seq 1 "$n"); do
     echo "cycle $i: LOST (ledger entries left: $left, state $(docker inspect -f '{{.State.Status}}' "$(container)"))"
   fi
 done
-echo "soak: $n cycles, $applied with the fault applied before the SIGKILL, $recovered recovered, $lost lost"
+echo "soak: $n cycles ($applied killed with the fault in force, $finished after their own undo," \
+  "$((n - applied - finished)) before the fault was applied): $recovered recovered, $lost lost"
 [ "$lost" = 0 ]
