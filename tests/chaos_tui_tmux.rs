@@ -6,90 +6,20 @@
 mod common;
 
 use common::chaos::{scratch, status, Restore, BIN};
+use common::tmux::{row, Tmux};
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    /// `driftdock --config CONFIG` in a detached session, with the scratch ledger and audit.
-    fn start(name: &str, dir: &Path, config: &Path) -> Tmux {
-        let session = format!("dd-chaos-{name}-{}", std::process::id());
-        let cmd = format!(
-            "DRIFTDOCK_LEDGER={dir}/ledger.json DRIFTDOCK_AUDIT_LOG={dir}/audit.jsonl {BIN} --config {}; echo EXIT=$?; sleep 30",
-            config.display(),
-            dir = dir.display()
-        );
-        let ok = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                "120",
-                "-y",
-                "40",
-                &cmd,
-            ])
-            .status()
-            .expect("tmux")
-            .success();
-        assert!(ok, "tmux new-session failed");
-        Tmux { session }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.session])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let ok = Command::new("tmux")
-            .args(["send-keys", "-t", &self.session])
-            .args(keys)
-            .status()
-            .expect("tmux send-keys")
-            .success();
-        assert!(ok);
-    }
-
-    fn wait_for(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> Duration {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if pred(&screen) {
-                return start.elapsed();
-            }
-            assert!(
-                start.elapsed() < timeout,
-                "timed out after {timeout:?} waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
-    }
-}
-
-fn row<'a>(screen: &'a str, service: &str) -> Option<&'a str> {
-    screen.lines().find(|l| {
-        l.split_whitespace()
-            .any(|w| w.trim_start_matches('▶') == service)
-    })
+/// `driftdock --config CONFIG` in tmux at 120×40, with the scratch ledger and audit log.
+fn start(name: &str, dir: &Path, config: &Path) -> Tmux {
+    let cmd = format!(
+        "DRIFTDOCK_LEDGER={dir}/ledger.json DRIFTDOCK_AUDIT_LOG={dir}/audit.jsonl {BIN} --config {}; echo EXIT=$?; sleep 30",
+        config.display(),
+        dir = dir.display()
+    );
+    Tmux::start(&format!("chaos-{name}"), 120, 40, &cmd)
 }
 
 /// A config whose faults last `secs`.
@@ -106,7 +36,7 @@ fn a_key_pauses_the_worker_its_row_counts_down_and_the_clock_undoes_it() {
     let dir = scratch("tui-key");
     let _restore = Restore(dir.clone());
     let worker = container("worker");
-    let tui = Tmux::start("key", &dir, &config(&dir, 5));
+    let tui = start("key", &dir, &config(&dir, 5));
     tui.wait_for("the worker row", Duration::from_secs(20), |s| {
         row(s, "worker").is_some_and(|r| r.contains("running"))
     });
@@ -145,7 +75,7 @@ fn x_undoes_three_faults_at_once_and_says_which() {
     let _lab = lab_lock();
     let dir = scratch("tui-x");
     let _restore = Restore(dir.clone());
-    let tui = Tmux::start("x", &dir, &config(&dir, 60));
+    let tui = start("x", &dir, &config(&dir, 60));
     tui.wait_for("the worker row", Duration::from_secs(20), |s| {
         row(s, "worker").is_some_and(|r| r.contains("running"))
     });
@@ -191,7 +121,7 @@ fn a_control_room_killed_with_a_fault_in_force_is_recovered_by_the_next_start() 
     let _restore = Restore(dir.clone());
     let worker = container("worker");
     let cfg = config(&dir, 3);
-    let tui = Tmux::start("kill", &dir, &cfg);
+    let tui = start("kill", &dir, &cfg);
     tui.wait_for("the worker row", Duration::from_secs(20), |s| {
         row(s, "worker").is_some_and(|r| r.contains("running"))
     });
@@ -214,7 +144,7 @@ fn a_control_room_killed_with_a_fault_in_force_is_recovered_by_the_next_start() 
         "nobody undid it: the room is dead"
     );
     let started = Instant::now();
-    let again = Tmux::start("again", &dir, &cfg);
+    let again = start("again", &dir, &cfg);
     again.wait_for("the recovery toast", Duration::from_secs(20), |s| {
         s.contains("recovered overdue fault(s): pause worker")
     });

@@ -3,86 +3,23 @@
 
 mod common;
 
+use common::tmux::{row, Tmux};
 use common::{docker, lab_lock, require_lab, PROJECT};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    /// Starts `driftdock ARGS` in a detached tmux session of the given size. The command is
-    /// followed by a line that shows its exit code and whether the terminal left raw mode.
-    fn start(name: &str, width: u16, height: u16, args: &[&str]) -> Tmux {
-        let session = format!("dd-test-{name}-{}", std::process::id());
-        let audit = std::env::temp_dir().join(format!("{session}-audit.jsonl"));
-        let cmd = format!(
-            "DRIFTDOCK_AUDIT_LOG={} {} {}; echo EXIT=$?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 30",
-            audit.display(),
-            env!("CARGO_BIN_EXE_driftdock"),
-            args.join(" ")
-        );
-        let ok = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &session, "-x"])
-            .arg(width.to_string())
-            .arg("-y")
-            .arg(height.to_string())
-            .arg(cmd)
-            .status()
-            .expect("tmux (apt-get install tmux)")
-            .success();
-        assert!(ok, "tmux new-session failed");
-        Tmux { session }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.session])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let status = Command::new("tmux")
-            .args(["send-keys", "-t", &self.session])
-            .args(keys)
-            .status()
-            .expect("tmux send-keys");
-        assert!(status.success());
-    }
-
-    /// Waits until `pred` holds for the screen, or fails with the last screen.
-    fn wait_for(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> Duration {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if pred(&screen) {
-                return start.elapsed();
-            }
-            if start.elapsed() > timeout {
-                panic!("timed out after {timeout:?} waiting for {what}; screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
-    }
-}
-
-/// The screen row that names a service, e.g. the containers panel's `worker` row.
-fn row<'a>(screen: &'a str, service: &str) -> Option<&'a str> {
-    screen.lines().find(|l| {
-        l.split_whitespace()
-            .any(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-') == service)
-    })
+/// Starts `driftdock ARGS` in tmux, followed by a line that shows its exit code and whether
+/// the terminal left raw mode.
+fn start(name: &str, width: u16, height: u16, args: &[&str]) -> Tmux {
+    let audit =
+        std::env::temp_dir().join(format!("dd-test-{name}-{}-audit.jsonl", std::process::id()));
+    let cmd = format!(
+        "DRIFTDOCK_AUDIT_LOG={} {} {}; echo EXIT=$?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 30",
+        audit.display(),
+        env!("CARGO_BIN_EXE_driftdock"),
+        args.join(" ")
+    );
+    Tmux::start(&format!("test-{name}"), width, height, &cmd)
 }
 
 /// The header's clock (HH:MM:SS), to tell that the screen is still being drawn.
@@ -160,7 +97,7 @@ fn kill_shows_through_events_and_a_decoy_never_appears() {
     }
     let _decoy = Decoy(decoy);
 
-    let tui = Tmux::start("kill", 120, 40, &[]);
+    let tui = start("kill", 120, 40, &[]);
     tui.wait_for("the worker row running", Duration::from_secs(20), |s| {
         row(s, "worker").is_some_and(|r| r.contains("running"))
     });
@@ -201,7 +138,7 @@ fn kill_shows_through_events_and_a_decoy_never_appears() {
 fn redis_down_shows_down_with_age_keeps_drawing_and_recovers() {
     require_lab();
     let _lock = lab_lock();
-    let tui = Tmux::start("redis", 120, 40, &[]);
+    let tui = start("redis", 120, 40, &[]);
     tui.wait_for(
         "the queue panel with figures",
         Duration::from_secs(20),
@@ -232,7 +169,7 @@ fn redis_down_shows_down_with_age_keeps_drawing_and_recovers() {
 #[test]
 fn readonly_says_so_and_small_terminals_get_tabs() {
     require_lab();
-    let tui = Tmux::start("ro", 80, 24, &["--readonly"]);
+    let tui = start("ro", 80, 24, &["--readonly"]);
     tui.wait_for("the read-only badge", Duration::from_secs(20), |s| {
         s.to_uppercase().contains("READ-ONLY")
     });
@@ -258,7 +195,7 @@ fn sigterm_restores_the_terminal() {
     let config = std::env::temp_dir().join(format!("dd-term-{}.toml", std::process::id()));
     std::fs::write(&config, "# defaults\n").unwrap();
     let config = config.display().to_string();
-    let tui = Tmux::start("term", 100, 30, &["--config", &config]);
+    let tui = start("term", 100, 30, &["--config", &config]);
     tui.wait_for("the control room", Duration::from_secs(20), |s| {
         s.contains("Containers")
     });

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod chaos;
+pub mod tmux;
 
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
