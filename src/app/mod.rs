@@ -5,6 +5,7 @@ pub mod chaos;
 pub mod fault;
 pub mod fixture;
 pub mod guard;
+mod ingest;
 pub mod keymap;
 pub mod msg;
 pub mod plan;
