@@ -9,6 +9,7 @@ mod ingest;
 pub mod keymap;
 pub mod msg;
 pub mod plan;
+pub mod series;
 pub mod state;
 pub mod update;
 
