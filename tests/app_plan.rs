@@ -505,3 +505,12 @@ fn the_guard_judges_only_windows_that_lie_within_the_plan() {
     // A healthy sample, the hold long over: the step moves on at once.
     assert_eq!(sets(&healthy(&mut s, 31)), vec![(50, "canary.plan.step")]);
 }
+
+/// The state machine's own guard defaults (used by fixtures and these tests) are the config's:
+/// the app cannot read the config, so this keeps the two from drifting apart.
+#[test]
+fn the_app_guard_defaults_are_the_configs() {
+    let config = driftdock::config::Config::default();
+    let spec = driftdock::runtime::plan_spec(&config.canary.default_plan());
+    assert_eq!(spec.guard, Guard::default());
+}

@@ -15,6 +15,8 @@ pub struct Guard {
     pub window_secs: u64,
 }
 
+/// The same figures as the config's `[canary.guard]` defaults (a test in tests/app_plan.rs
+/// keeps them equal); the app cannot read the config itself.
 impl Default for Guard {
     fn default() -> Self {
         Guard {
