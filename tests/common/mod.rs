@@ -22,7 +22,10 @@ pub fn lab_lock() -> MutexGuard<'static, ()> {
 pub fn client() -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(10))
-        .pool_max_idle_per_host(16)
+        // A fresh connection per request: an nginx reload (a canary change, a chaos undo)
+        // closes idle keep-alive connections, and a request racing that close fails with
+        // IncompleteMessage, which is the client's problem, not the gateway's.
+        .pool_max_idle_per_host(0)
         .build()
         .expect("http client")
 }
