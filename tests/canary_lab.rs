@@ -9,7 +9,7 @@ use common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -201,44 +201,13 @@ fn ten_shifts_during_concurrent_traffic_fail_no_request() {
     let _lab = lab_lock();
     let _restore = Restore { load: false };
     let dir = scratch("shifts");
-    let stop = Arc::new(AtomicBool::new(false));
-    let sent = Arc::new(AtomicUsize::new(0));
-    let failed = Arc::new(AtomicUsize::new(0));
-    let workers: Vec<_> = (0..8)
-        .map(|_| {
-            let (stop, sent, failed) = (stop.clone(), sent.clone(), failed.clone());
-            thread::spawn(move || {
-                // A fresh connection per request: a keep-alive connection closed by an old
-                // nginx worker between requests is the client's race, not a dropped request.
-                let http = reqwest::blocking::Client::builder()
-                    .timeout(Duration::from_secs(10))
-                    .pool_max_idle_per_host(0)
-                    .build()
-                    .expect("http client");
-                while !stop.load(Ordering::Relaxed) {
-                    sent.fetch_add(1, Ordering::Relaxed);
-                    let ok = http
-                        .get(format!("{GATEWAY}/health"))
-                        .send()
-                        .map(|r| r.status().is_success())
-                        .unwrap_or(false);
-                    if !ok {
-                        failed.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            })
-        })
-        .collect();
-    for step in [10, 20, 30, 40, 50, 60, 70, 80, 90, 0] {
-        let (code, out, err) = run(&dir, &["canary", "set", &step.to_string()]);
-        assert_eq!(code, 0, "set {step}: {out}{err}");
-        thread::sleep(Duration::from_millis(150));
-    }
-    stop.store(true, Ordering::Relaxed);
-    workers
-        .into_iter()
-        .for_each(|w| w.join().expect("traffic thread"));
-    let (sent, failed) = (sent.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
+    let (sent, failed) = traffic_during(|| {
+        for step in [10, 20, 30, 40, 50, 60, 70, 80, 90, 0] {
+            let (code, out, err) = run(&dir, &["canary", "set", &step.to_string()]);
+            assert_eq!(code, 0, "set {step}: {out}{err}");
+            thread::sleep(Duration::from_millis(150));
+        }
+    });
     println!("{sent} requests across 10 shifts, {failed} failed");
     assert!(sent > 100, "too little traffic to judge: {sent} requests");
     assert_eq!(

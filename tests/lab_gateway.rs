@@ -3,8 +3,6 @@
 mod common;
 
 use common::*;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::thread;
 
 fn count_v2(n: usize, header: Option<&str>) -> usize {
@@ -71,43 +69,12 @@ fn split_in_force_is_readable_from_the_gateway() {
 fn ten_reloads_during_concurrent_traffic_fail_no_request() {
     require_lab();
     let _lab = lab_lock();
-    let stop = Arc::new(AtomicBool::new(false));
-    let sent = Arc::new(AtomicUsize::new(0));
-    let failed = Arc::new(AtomicUsize::new(0));
-    let workers: Vec<_> = (0..8)
-        .map(|_| {
-            let (stop, sent, failed) = (stop.clone(), sent.clone(), failed.clone());
-            thread::spawn(move || {
-                // A fresh connection per request: a keep-alive connection closed by an old
-                // worker between requests is the client's race, not a dropped request.
-                let http = reqwest::blocking::Client::builder()
-                    .timeout(std::time::Duration::from_secs(10))
-                    .pool_max_idle_per_host(0)
-                    .build()
-                    .expect("http client");
-                while !stop.load(Ordering::Relaxed) {
-                    sent.fetch_add(1, Ordering::Relaxed);
-                    let ok = http
-                        .get(format!("{GATEWAY}/health"))
-                        .send()
-                        .map(|r| r.status().is_success())
-                        .unwrap_or(false);
-                    if !ok {
-                        failed.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            })
-        })
-        .collect();
-    for step in [10, 20, 30, 40, 50, 60, 70, 80, 90, 0] {
-        set_canary(step);
-        thread::sleep(std::time::Duration::from_millis(200));
-    }
-    stop.store(true, Ordering::Relaxed);
-    workers
-        .into_iter()
-        .for_each(|w| w.join().expect("traffic thread"));
-    let (sent, failed) = (sent.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
+    let (sent, failed) = traffic_during(|| {
+        for step in [10, 20, 30, 40, 50, 60, 70, 80, 90, 0] {
+            set_canary(step);
+            thread::sleep(std::time::Duration::from_millis(200));
+        }
+    });
     assert!(sent > 100, "too little traffic to judge: {sent} requests");
     assert_eq!(
         failed, 0,

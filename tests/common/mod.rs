@@ -186,3 +186,39 @@ pub fn restore_lab(within: Duration) -> bool {
     }
     ok
 }
+
+/// Runs `during` while 8 threads send `GET /health` through the gateway as fast as they can;
+/// returns (requests sent, requests failed). Each request has a fresh connection (see
+/// `client`), so only what the gateway does can fail one.
+pub fn traffic_during(during: impl FnOnce()) -> (usize, usize) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let stop = Arc::new(AtomicBool::new(false));
+    let sent = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let (stop, sent, failed) = (stop.clone(), sent.clone(), failed.clone());
+            std::thread::spawn(move || {
+                let http = client();
+                while !stop.load(Ordering::Relaxed) {
+                    sent.fetch_add(1, Ordering::Relaxed);
+                    let ok = http
+                        .get(format!("{GATEWAY}/health"))
+                        .send()
+                        .map(|r| r.status().is_success())
+                        .unwrap_or(false);
+                    if !ok {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    during();
+    stop.store(true, Ordering::Relaxed);
+    workers
+        .into_iter()
+        .for_each(|w| w.join().expect("traffic thread"));
+    (sent.load(Ordering::Relaxed), failed.load(Ordering::Relaxed))
+}
