@@ -102,13 +102,20 @@ fn random_service(now: DateTime<Utc>) -> &'static str {
     fault::pick_critical(now.timestamp_subsec_nanos() as u64 ^ now.timestamp() as u64)
 }
 
-pub fn intent(state: &mut State, intent: ChaosIntent, cmds: &mut Vec<Command>) {
+/// Under `--readonly` every fault is refused, with a toast saying so.
+fn refused_readonly(state: &mut State) -> bool {
     if state.readonly {
         toast(
             state,
             ToastLevel::Error,
             "read-only: no fault can be applied",
         );
+    }
+    state.readonly
+}
+
+pub fn intent(state: &mut State, intent: ChaosIntent, cmds: &mut Vec<Command>) {
+    if refused_readonly(state) {
         return;
     }
     let duration = state.chaos.duration;
@@ -158,12 +165,7 @@ fn stop_all(state: &mut State, cmds: &mut Vec<Command>) {
 
 /// `:chaos kill worker 15s`, `:chaos random`, `:chaos stop-all`.
 pub fn line(state: &mut State, words: &[&str], cmds: &mut Vec<Command>) {
-    if state.readonly {
-        toast(
-            state,
-            ToastLevel::Error,
-            "read-only: no fault can be applied",
-        );
+    if refused_readonly(state) {
         return;
     }
     match fault::parse_line(words, state.chaos.duration) {
