@@ -68,6 +68,15 @@ enum Command {
         #[command(subcommand)]
         action: cli::chaos::ChaosAction,
     },
+    /// Postgres backups: create, list, verify, restore (or restore --to a point in time),
+    /// prune.
+    Backup {
+        /// JSON instead of text.
+        #[arg(long, global = true)]
+        json: bool,
+        #[command(subcommand)]
+        action: cli::backup::BackupAction,
+    },
 }
 
 /// The config, with `--plan FILE` (if given) as the plan `p` runs.
@@ -120,6 +129,8 @@ fn main() {
                 .and_then(|c| cli::load::run(&c, action, json, args.readonly)),
             Some(Command::Chaos { json, action }) => Config::load(args.config.as_deref())
                 .and_then(|c| cli::chaos::run(&c, action, json, args.readonly)),
+            Some(Command::Backup { json, action }) => Config::load(args.config.as_deref())
+                .and_then(|c| cli::backup::run(&c, action, json, args.readonly)),
             None => config_with_plan(args.config.as_deref(), args.plan.as_deref())
                 .and_then(|c| cli::tui::run(c, args.readonly)),
         };

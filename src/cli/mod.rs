@@ -1,3 +1,4 @@
+pub mod backup;
 pub mod canary;
 pub mod chaos;
 pub mod lab;

@@ -11,9 +11,11 @@ use std::time::Duration;
 
 pub const DEFAULT_TOML: &str = include_str!("../../assets/config.toml");
 
+mod backup;
 mod canary;
 mod chaos;
 mod secret;
+pub use backup::Backup;
 pub use canary::{Canary, Guard, Load, PlanFile, PlanStep};
 pub use chaos::Chaos;
 pub use secret::{redact_str, SecretUrl};
@@ -142,6 +144,7 @@ pub struct Config {
     pub canary: Canary,
     pub load: Load,
     pub chaos: Chaos,
+    pub backup: Backup,
 }
 
 /// Where the user's file is looked for when `--config` is not given.

@@ -10,7 +10,6 @@ use crate::app::fault::{FaultKind, Undo};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -139,18 +138,7 @@ impl Ledger {
     fn write(&self, _lock: &Locked, file: &File_) -> std::io::Result<()> {
         let mut bytes = serde_json::to_vec_pretty(file).map_err(std::io::Error::other)?;
         bytes.push(b'\n');
-        let mut tmp = self.path.as_os_str().to_owned();
-        tmp.push(format!(".tmp.{}", std::process::id()));
-        let tmp = PathBuf::from(tmp);
-        let mut f = File::create(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &self.path)?;
-        // The rename itself is durable only once the folder is synced.
-        if let Some(dir) = self.path.parent() {
-            File::open(dir)?.sync_all()?;
-        }
-        Ok(())
+        super::durable::write_atomic(&self.path, &bytes)
     }
 
     /// Every fault in the ledger.

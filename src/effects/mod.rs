@@ -1,10 +1,12 @@
 //! Async side effects: each takes a Command, does the work, reports back as `Msg::Effect`, and
 //! appends to the audit log.
 
+pub mod backup;
 pub mod canary;
 pub mod chaos;
 pub mod chaos_tasks;
 mod chaos_undo;
+pub mod durable;
 pub mod exec;
 pub mod ledger;
 pub mod load;
