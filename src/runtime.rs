@@ -74,6 +74,7 @@ pub fn initial_state(config: &Config, readonly: bool) -> State {
     state.thresholds.error_ratio = config.thresholds.error_ratio;
     state.thresholds.p95_ms = config.thresholds.p95_ms;
     state.thresholds.queue_depth = config.thresholds.queue_depth;
+    state.backups.offset = *chrono::Local::now().offset();
     state
 }
 
@@ -153,6 +154,9 @@ pub async fn run(config: Config, opts: Options) -> Result<()> {
         tx.clone(),
     );
     drop(tx);
+    effects.run(crate::app::Command::Backup(
+        crate::app::backups::BackupCommand::List,
+    ));
     if !opts.readonly {
         // Overdue faults first: a control room that died left them for this one.
         effects.run(crate::app::Command::ChaosRecover);

@@ -32,6 +32,12 @@ pub enum Intent {
     CanaryAbort,
     LoadToggle,
     Chaos(ChaosIntent),
+    /// Take a backup of this kind.
+    Backup(super::backup::Kind),
+    BackupVerify,
+    BackupRestore,
+    /// Type a time to restore to.
+    BackupRestoreTo,
 }
 
 /// Where a binding applies.
@@ -98,6 +104,7 @@ pub const KEYMAP: &[Binding] = &[
     b(&[(KeyCode::Char('4'), NONE)], "4", I::FocusPanel(3), "events", G, false, false),
     b(&[(KeyCode::Char('5'), NONE)], "5", I::FocusPanel(4), "traffic", G, false, false),
     b(&[(KeyCode::Char('6'), NONE)], "6", I::FocusPanel(5), "canary", G, false, false),
+    b(&[(KeyCode::Char('7'), NONE)], "7", I::FocusPanel(6), "backups", G, false, false),
     b(&[(KeyCode::Char('/'), NONE)], "/", I::Filter, "filter containers or logs", G, false, true),
     b(&[(KeyCode::Char(':'), NONE), (KeyCode::Char(':'), SHIFT)], ":", I::CommandLine, "command line (Tab completes)", G, false, true),
     b(&[(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)], "?", I::Help, "help", G, false, true),
@@ -123,8 +130,16 @@ pub const KEYMAP: &[Binding] = &[
     b(&[(KeyCode::Char('C'), SHIFT), (KeyCode::Char('C'), NONE)], "C", I::Chaos(C::Stress), "chaos: stress 2 cpu, 256M", CO, true, false),
     b(&[(KeyCode::Char('!'), SHIFT), (KeyCode::Char('!'), NONE)], "!", I::Chaos(C::Random), "chaos: kill a random critical service", CO, true, false),
     b(&[(KeyCode::Char('X'), SHIFT), (KeyCode::Char('X'), NONE)], "X", I::Chaos(C::StopAll), "emergency stop: undo every fault", G, true, false),
+    // Backups of the lab's Postgres; a restore asks for the backup's id to be typed back.
+    b(&[(KeyCode::Char('b'), NONE)], "b", I::Backup(K::Dump), "backup: pg_dump now", BK, true, true),
+    b(&[(KeyCode::Char('B'), SHIFT), (KeyCode::Char('B'), NONE)], "B", I::Backup(K::Base), "backup: base backup (for restore to a time)", BK, true, false),
+    b(&[(KeyCode::Char('v'), NONE)], "v", I::BackupVerify, "verify: checksum + real restore to scratch", BK, true, true),
+    b(&[(KeyCode::Char('r'), NONE)], "r", I::BackupRestore, "restore the selected dump (type its id)", BK, true, true),
+    b(&[(KeyCode::Char('T'), SHIFT), (KeyCode::Char('T'), NONE)], "T", I::BackupRestoreTo, "restore to a point in time (type a time)", BK, true, false),
 ];
 
+use super::backup::Kind as K;
+const BK: Scope = Scope::Panel(Panel::Backups);
 use ChaosIntent as C;
 const CO: Scope = Scope::Panel(Panel::Containers);
 
@@ -209,6 +224,17 @@ pub const COMMANDS: &[(&str, &[&str], &str)] = &[
         "chaos",
         &["ch"],
         "`chaos KIND SERVICE [15s]`, `chaos random`, `… stop-all`",
+    ),
+    ("backups", &["bk"], "focus the backups panel"),
+    (
+        "backup",
+        &["bu"],
+        "`backup` takes a dump, `backup base` a base backup",
+    ),
+    (
+        "restore-to",
+        &["pitr"],
+        "`restore-to TIME`: 06:30:00, \"2026-12-06 06:30:00\", \"90s ago\"",
     ),
     ("filter", &["f"], "`filter TEXT` filters the focused panel"),
     ("help", &["h"], "show the keys"),

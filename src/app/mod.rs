@@ -1,6 +1,7 @@
 //! The state machine: no I/O, no async, no terminal. Everything here is tested as plain Rust.
 
 pub mod backup;
+pub mod backups;
 pub mod canary;
 pub mod chaos;
 pub mod fault;

@@ -234,4 +234,6 @@ pub enum Msg {
     },
     Canary(CanaryIntent),
     Fault(FaultEvent),
+    /// A backup operation's list, progress or end.
+    Backup(super::backups::BackupEvent),
 }

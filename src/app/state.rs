@@ -70,17 +70,19 @@ pub enum Panel {
     Traffic,
     Canary,
     Logs,
+    Backups,
 }
 
 impl Panel {
     /// Tab order.
-    pub const ALL: [Panel; 6] = [
+    pub const ALL: [Panel; 7] = [
         Panel::Containers,
         Panel::Logs,
         Panel::Queue,
         Panel::Events,
         Panel::Traffic,
         Panel::Canary,
+        Panel::Backups,
     ];
 
     pub fn title(self) -> &'static str {
@@ -91,6 +93,7 @@ impl Panel {
             Panel::Traffic => "Traffic",
             Panel::Canary => "Canary",
             Panel::Logs => "Logs",
+            Panel::Backups => "Backups",
         }
     }
 
@@ -99,7 +102,7 @@ impl Panel {
         match self {
             Panel::Containers | Panel::Logs => Source::Docker,
             Panel::Queue => Source::Redis,
-            Panel::Events => Source::Postgres,
+            Panel::Events | Panel::Backups => Source::Postgres,
             Panel::Traffic => Source::Prometheus,
             Panel::Canary => Source::Gateway,
         }
@@ -207,6 +210,8 @@ pub enum Mode {
     Command(String),
     Help,
     ConfirmQuit,
+    /// A restore waiting for its backup's id to be typed back.
+    Confirm(super::backups::Confirm),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -245,6 +250,7 @@ pub struct State {
     pub canary: CanaryState,
     pub load: LoadState,
     pub chaos: ChaosState,
+    pub backups: super::backups::BackupsState,
     pub logs: LogsState,
     pub toasts: Vec<Toast>,
     /// Effects started and not yet finished, by name.
@@ -323,6 +329,7 @@ impl State {
                 rate: 10,
             },
             chaos: ChaosState::default(),
+            backups: Default::default(),
             logs: LogsState {
                 container_id: None,
                 lines: VecDeque::new(),

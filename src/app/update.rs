@@ -1,5 +1,7 @@
 //! `update(&mut State, Msg) -> Vec<Command>`: every change of State happens here, with no I/O.
 
+use super::backup::Kind;
+use super::backups::{self, BackupCommand};
 use super::canary;
 use super::chaos;
 use super::fault::FaultSpec;
@@ -40,6 +42,8 @@ pub enum Command {
     ChaosStopAll,
     /// At start: undo what the ledger says is overdue, and show what is still in force.
     ChaosRecover,
+    /// List, take, verify or restore backups.
+    Backup(BackupCommand),
 }
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
@@ -51,6 +55,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             state.toasts.retain(|t| now - t.at < keep);
             canary::on_tick(state, &mut cmds);
             chaos::on_tick(state, &mut cmds);
+            backups::on_tick(state, &mut cmds);
         }
         Msg::Resize(w, h) => state.size = (w, h),
         Msg::Sample(sample) => {
@@ -80,6 +85,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         }
         Msg::Canary(intent) => canary::intent(state, intent, &mut cmds),
         Msg::Fault(ev) => chaos::on_event(state, ev),
+        Msg::Backup(ev) => backups::on_event(state, ev, &mut cmds),
         Msg::Key(key) => on_key(state, key, &mut cmds),
     }
     clamp_selection(state);
@@ -144,6 +150,10 @@ fn on_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Command>) {
             if key.code == KeyCode::Char('q') {
                 request_quit(state);
             }
+            return;
+        }
+        Mode::Confirm(c) => {
+            backups::confirm_key(state, c, key, cmds);
             return;
         }
         Mode::ConfirmQuit => {
@@ -229,6 +239,16 @@ fn on_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Command>) {
         Intent::CanaryAbort => canary::intent(state, CanaryIntent::Abort, cmds),
         Intent::LoadToggle => canary::toggle_load(state, cmds),
         Intent::Chaos(intent) => chaos::intent(state, intent, cmds),
+        Intent::Backup(kind) => backups::ask(state, BackupCommand::Create(kind), cmds),
+        Intent::BackupVerify => match state.backups.selected() {
+            Some(m) => {
+                let id = m.id.clone();
+                backups::ask(state, BackupCommand::Verify(id), cmds)
+            }
+            None => toast(state, state.now, ToastLevel::Error, "no backup selected"),
+        },
+        Intent::BackupRestore => backups::restore_selected(state),
+        Intent::BackupRestoreTo => state.mode = Mode::Command("restore-to ".into()),
     }
 }
 
@@ -291,6 +311,28 @@ fn run_command(state: &mut State, line: &str, cmds: &mut Vec<Command>) {
         "traffic" => state.focus = Panel::Traffic,
         "filter" => set_filter(state, &rest.join(" ")),
         "chaos" => chaos::line(state, &rest, cmds),
+        "backup" => {
+            state.focus = Panel::Backups;
+            let kind = match rest.first() {
+                Some(&"base") => Kind::Base,
+                _ => Kind::Dump,
+            };
+            backups::ask(state, BackupCommand::Create(kind), cmds);
+        }
+        "restore-to" => {
+            state.focus = Panel::Backups;
+            if state.readonly {
+                toast(
+                    state,
+                    state.now,
+                    ToastLevel::Error,
+                    "read-only: backups are off",
+                );
+            } else {
+                backups::restore_to_line(state, &rest);
+            }
+        }
+        "backups" => state.focus = Panel::Backups,
         "help" => state.mode = Mode::Help,
         "quit" if word == "q!" => state.quit = true,
         "quit" => request_quit(state),
@@ -313,7 +355,7 @@ fn run_command(state: &mut State, line: &str, cmds: &mut Vec<Command>) {
 }
 
 fn request_quit(state: &mut State) {
-    if state.running_effects.is_empty() {
+    if state.running_effects.is_empty() && state.backups.running.is_none() {
         state.quit = true;
     } else {
         state.mode = Mode::ConfirmQuit;
@@ -366,6 +408,7 @@ fn cycle_focus(state: &mut State, delta: isize) {
 
 fn move_cursor(state: &mut State, delta: isize) {
     match state.focus {
+        Panel::Backups => backups::move_selection(state, delta),
         Panel::Logs => {
             let len = state.visible_logs().len();
             let up = (-delta).clamp(-(len as isize), len as isize);

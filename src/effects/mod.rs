@@ -2,6 +2,7 @@
 //! appends to the audit log.
 
 pub mod backup;
+mod backup_tasks;
 pub mod canary;
 pub mod chaos;
 pub mod chaos_tasks;

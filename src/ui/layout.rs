@@ -63,6 +63,16 @@ pub fn areas(state: &State, area: Rect, header_height: u16) -> Areas {
     }
 }
 
+/// In the grid, backups share the logs' place: they take it while focused or while an
+/// operation runs, so a restore's progress is on screen beside the events it changes.
+fn detail_panel(state: &State) -> Panel {
+    if state.focus == Panel::Backups || state.backups.running.is_some() {
+        Panel::Backups
+    } else {
+        Panel::Logs
+    }
+}
+
 fn grid(state: &State, body: Rect) -> Vec<(Panel, Rect)> {
     let top = containers_height(state).min(body.height * 2 / 5);
     let [containers, middle, bottom] = body.layout(&Layout::vertical([
@@ -84,7 +94,7 @@ fn grid(state: &State, body: Rect) -> Vec<(Panel, Rect)> {
     ]));
     vec![
         (Panel::Containers, containers),
-        (Panel::Logs, logs),
+        (detail_panel(state), logs),
         (Panel::Queue, queue),
         (Panel::Events, events),
         (Panel::Traffic, traffic),
@@ -98,9 +108,10 @@ fn wide(state: &State, body: Rect) -> Vec<(Panel, Rect)> {
         Constraint::Fill(1),
     ]));
     let top = containers_height(state).min(left.height / 2);
-    let [containers, logs] = left.layout(&Layout::vertical([
+    let [containers, logs, backups] = left.layout(&Layout::vertical([
         Constraint::Length(top),
         Constraint::Fill(1),
+        Constraint::Length(10),
     ]));
     let [counts, traffic, canary] = right.layout(&Layout::vertical([
         Constraint::Length(12),
@@ -118,6 +129,7 @@ fn wide(state: &State, body: Rect) -> Vec<(Panel, Rect)> {
         (Panel::Events, events),
         (Panel::Traffic, traffic),
         (Panel::Canary, canary),
+        (Panel::Backups, backups),
     ]
 }
 

@@ -1,5 +1,6 @@
 //! `view(&State, &mut Frame)`: pure drawing. Reads State, never mutates it, never awaits.
 
+mod backups;
 mod canary;
 mod containers;
 mod events;
@@ -73,6 +74,7 @@ fn render_panel(panel: Panel, state: &State, frame: &mut Frame, area: Rect, them
         Panel::Events => events::render(state, frame, area, theme),
         Panel::Traffic => traffic::render(state, frame, area, theme),
         Panel::Canary => canary::render(state, frame, area, theme),
+        Panel::Backups => backups::render(state, frame, area, theme),
     }
 }
 

@@ -20,6 +20,7 @@ pub fn render(state: &State, frame: &mut Frame, body: Rect, footer: Rect, theme:
         Mode::Help => help(state, frame, body, theme),
         Mode::Command(text) => candidates(text, frame, body, footer, theme),
         Mode::ConfirmQuit => confirm_quit(state, frame, body, theme),
+        Mode::Confirm(c) => confirm_restore(c, frame, body, theme),
         Mode::Normal | Mode::Filter(_) => {}
     }
 }
@@ -151,6 +152,49 @@ fn confirm_quit(state: &State, frame: &mut Frame, body: Rect, theme: &Theme) {
         .map(|l| clip(l, inner.width as usize))
         .collect();
     frame.render_widget(Paragraph::new(lines).centered(), inner);
+}
+
+/// The restore question: the backup's id must be typed back before Enter restores.
+fn confirm_restore(c: &crate::app::backups::Confirm, frame: &mut Frame, body: Rect, theme: &Theme) {
+    let matches = c.typed.trim() == c.expect;
+    let lines = vec![
+        Line::styled(format::sanitize(&c.prompt), theme.figure),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("type ", theme.label),
+            Span::styled(c.expect.clone(), theme.key),
+            Span::styled(" to confirm:", theme.label),
+        ]),
+        Line::from(vec![
+            Span::styled(format!("> {}", format::sanitize(&c.typed)), theme.input),
+            Span::styled("█", theme.input),
+        ]),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled(" Enter ", theme.key),
+            Span::styled(
+                if matches {
+                    " restore   "
+                } else {
+                    " (id first)   "
+                },
+                if matches { theme.warn } else { theme.label },
+            ),
+            Span::styled(" Esc ", theme.key),
+            Span::styled(" cancel", theme.label),
+        ]),
+    ];
+    let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 6;
+    let area = centered(body, width, lines.len() as u16 + 4);
+    frame.render_widget(Clear, area);
+    let block = popup("restore?", theme).padding(Padding::uniform(1));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| clip(l, inner.width as usize))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 fn toasts(state: &State, frame: &mut Frame, body: Rect, theme: &Theme) {

@@ -26,7 +26,7 @@ pub fn judge(backups: &[Manifest], rule: Rule, now: DateTime<Utc>) -> Vec<Verdic
     let mut out = Vec::new();
     for kind in [Kind::Dump, Kind::Base] {
         let mut of_kind: Vec<&Manifest> = backups.iter().filter(|m| m.kind == kind).collect();
-        of_kind.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+        of_kind.sort_by_key(|m| std::cmp::Reverse(m.started_at));
         let newest_verified = of_kind.iter().find(|m| m.verified_ok()).map(|m| &m.id);
         let off = rule.keep_last == 0 && rule.keep_within.is_zero();
         for (rank, m) in of_kind.iter().enumerate() {
