@@ -16,10 +16,29 @@ impl Backups {
         on: OnProgress<'_>,
     ) -> Result<Manifest, String> {
         let lock = self.lock()?;
-        let result = self.create_locked(&lock, kind, reason, on).await;
+        let m = self.create_locked(&lock, kind, reason, on).await?;
+        // A prune that fails does not undo a good backup; it is audited and said.
+        if let Err(e) = self.prune(&lock, false) {
+            eprintln!("driftdock: retention: {e}");
+        }
+        Ok(m)
+    }
+
+    /// Takes and audits a backup; the caller holds the folder's lock.
+    pub(super) async fn create_locked(
+        &self,
+        lock: &super::store::Locked,
+        kind: Kind,
+        reason: &str,
+        on: OnProgress<'_>,
+    ) -> Result<Manifest, String> {
+        let result = match kind {
+            Kind::Dump => self.dump(lock, reason, on).await,
+            Kind::Base => self.base(lock, reason, on).await,
+        };
         let audit_result = result.as_ref().map(|m| m.id.clone()).map_err(Clone::clone);
         let after = match &result {
-            Ok(m) => json!({ "id": m.id, "size": m.size, "sha256": m.sha256,
+            Ok(m) => json!({ "id": m.id, "kind": kind, "size": m.size, "sha256": m.sha256,
                              "rows": m.total_rows(), "reason": reason,
                              "took_ms": (m.finished_at - m.started_at).num_milliseconds() }),
             Err(_) => json!({ "kind": kind, "reason": reason }),
@@ -30,25 +49,7 @@ impl Backups {
             after,
             &audit_result,
         );
-        let m = result?;
-        // A prune that fails does not undo a good backup; it is audited and said.
-        if let Err(e) = self.prune(&lock, false) {
-            eprintln!("driftdock: retention: {e}");
-        }
-        Ok(m)
-    }
-
-    pub(super) async fn create_locked(
-        &self,
-        lock: &super::store::Locked,
-        kind: Kind,
-        reason: &str,
-        on: OnProgress<'_>,
-    ) -> Result<Manifest, String> {
-        match kind {
-            Kind::Dump => self.dump(lock, reason, on).await,
-            Kind::Base => self.base(lock, reason, on).await,
-        }
+        result
     }
 
     /// A free id for a backup starting now.
