@@ -24,6 +24,8 @@ struct Args {
     /// The canary plan `p` runs in the control room (default: the config's `[canary] plan`).
     #[arg(long, value_name = "FILE")]
     plan: Option<PathBuf>,
+    #[command(flatten)]
+    screen: cli::tui::ScreenArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -99,15 +101,30 @@ fn recover_first(args: &Args) {
     }
 }
 
+/// The screen's flags apply to the control room (and `up`) only.
+fn check_screen_flags(args: &Args) -> anyhow::Result<()> {
+    match &args.command {
+        None | Some(Command::Up) => Ok(()),
+        Some(_) => match args.screen.misplaced() {
+            Some(flag) => anyhow::bail!("{flag} applies to the control room and `up` only"),
+            None => Ok(()),
+        },
+    }
+}
+
 fn main() {
     let args = Args::parse();
+    if let Err(err) = check_screen_flags(&args) {
+        eprintln!("driftdock: {err:#}");
+        std::process::exit(2);
+    }
     recover_first(&args);
     let code =
         match args.command {
             Some(Command::Lab { action }) => cli::lab::run(action),
             Some(Command::Up) => Config::load(args.config.as_deref()).and_then(|c| {
                 match cli::lab::run(cli::lab::LabAction::Up)? {
-                    0 => cli::tui::run(c, args.readonly),
+                    0 => cli::tui::run(c, args.readonly, &args.screen),
                     code => Ok(code),
                 }
             }),
@@ -121,7 +138,7 @@ fn main() {
             Some(Command::Chaos { json, action }) => Config::load(args.config.as_deref())
                 .and_then(|c| cli::chaos::run(&c, action, json, args.readonly)),
             None => config_with_plan(args.config.as_deref(), args.plan.as_deref())
-                .and_then(|c| cli::tui::run(c, args.readonly)),
+                .and_then(|c| cli::tui::run(c, args.readonly, &args.screen)),
         };
     match code {
         Ok(code) => std::process::exit(code),

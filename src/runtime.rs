@@ -8,6 +8,7 @@ use crate::config::{Config, PlanFile};
 use crate::effects::runner::Effects;
 use crate::probes;
 use crate::record::audit::{self, AuditLog};
+use crate::record::cast::SharedCast;
 use crate::terminal::TerminalGuard;
 use crate::ui;
 use anyhow::Result;
@@ -25,10 +26,12 @@ const FRAME: Duration = Duration::from_millis(33);
 /// Messages handled before a frame is drawn, so a burst cannot starve the screen.
 const BATCH: usize = 256;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Options {
     pub readonly: bool,
-    pub monochrome: bool,
+    pub theme: ui::Theme,
+    /// Where what is drawn is recorded, if anywhere.
+    pub cast: Option<SharedCast>,
 }
 
 /// A plan as the state machine runs it.
@@ -132,15 +135,16 @@ pub async fn run(config: Config, opts: Options) -> Result<()> {
         .build()?;
     let (tx, mut rx) = mpsc::channel::<Msg>(4096);
     let mut state = initial_state(&config, opts.readonly);
-    let theme = ui::Theme::for_no_color(opts.monochrome);
+    let theme = opts.theme.clone();
 
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
 
-    let mut guard = TerminalGuard::enter()?;
+    let mut guard = TerminalGuard::enter(opts.cast.clone())?;
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
+    let mut recorded_size = state.size;
 
     let probes = probes::spawn_all(&config, docker.clone(), tx.clone());
     let input = spawn_input(tx.clone());
@@ -163,6 +167,11 @@ pub async fn run(config: Config, opts: Options) -> Result<()> {
     let mut last_draw = Instant::now() - FRAME;
     loop {
         if dirty && last_draw.elapsed() >= FRAME {
+            if let Some(cast) = opts.cast.as_ref().filter(|_| recorded_size != state.size) {
+                let (w, h) = state.size;
+                cast.lock().unwrap_or_else(|p| p.into_inner()).resize(w, h);
+                recorded_size = state.size;
+            }
             guard
                 .terminal
                 .draw(|frame| ui::view_with(&state, frame, &theme))?;

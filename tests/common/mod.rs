@@ -1,6 +1,7 @@
 //! Helpers for tests that run against the real lab brought up by `driftdock lab up`.
 #![allow(dead_code)]
 
+pub mod cast;
 pub mod chaos;
 pub mod tmux;
 
