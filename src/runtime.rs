@@ -32,6 +32,10 @@ pub struct Options {
     pub theme: ui::Theme,
     /// Where what is drawn is recorded, if anywhere.
     pub cast: Option<SharedCast>,
+    /// Start with the keystroke overlay on.
+    pub show_keys: bool,
+    /// Start in the presenter theme.
+    pub presenter: bool,
 }
 
 /// A plan as the state machine runs it.
@@ -135,6 +139,8 @@ pub async fn run(config: Config, opts: Options) -> Result<()> {
         .build()?;
     let (tx, mut rx) = mpsc::channel::<Msg>(4096);
     let mut state = initial_state(&config, opts.readonly);
+    state.show.keys = opts.show_keys;
+    state.show.presenter = opts.presenter;
     let theme = opts.theme.clone();
 
     let mut sigterm = signal(SignalKind::terminate())?;

@@ -32,6 +32,10 @@ pub enum Intent {
     CanaryAbort,
     LoadToggle,
     Chaos(ChaosIntent),
+    /// The keystroke overlay on/off.
+    ToggleKeys,
+    /// The presenter theme on/off.
+    TogglePresenter,
 }
 
 /// Where a binding applies.
@@ -123,6 +127,9 @@ pub const KEYMAP: &[Binding] = &[
     b(&[(KeyCode::Char('C'), SHIFT), (KeyCode::Char('C'), NONE)], "C", I::Chaos(C::Stress), "chaos: stress 2 cpu, 256M", CO, true, false),
     b(&[(KeyCode::Char('!'), SHIFT), (KeyCode::Char('!'), NONE)], "!", I::Chaos(C::Random), "chaos: kill a random critical service", CO, true, false),
     b(&[(KeyCode::Char('X'), SHIFT), (KeyCode::Char('X'), NONE)], "X", I::Chaos(C::StopAll), "emergency stop: undo every fault", G, true, false),
+    // For screencasts and projectors; `--keys` and `--presenter` start with them on.
+    b(&[(KeyCode::Char('o'), NONE)], "o", I::ToggleKeys, "show keys pressed on/off", G, false, false),
+    b(&[(KeyCode::Char('T'), SHIFT), (KeyCode::Char('T'), NONE)], "T", I::TogglePresenter, "presenter theme on/off", G, false, false),
 ];
 
 use ChaosIntent as C;

@@ -10,6 +10,7 @@ pub mod keymap;
 pub mod msg;
 pub mod plan;
 pub mod series;
+pub mod show;
 pub mod state;
 pub mod update;
 

@@ -3,6 +3,7 @@
 use super::chaos::ChaosState;
 use super::msg::{ContainerInfo, ContainerStats, Source, StatusCounts, VersionTraffic};
 use super::plan::{PlanRun, PlanSpec};
+use super::show::ShowState;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -251,6 +252,8 @@ pub struct State {
     pub running_effects: Vec<String>,
     /// Thresholds that colour figures.
     pub thresholds: Thresholds,
+    /// The keystroke overlay and the presenter theme.
+    pub show: ShowState,
     pub quit: bool,
 }
 
@@ -333,6 +336,7 @@ impl State {
             toasts: Vec::new(),
             running_effects: Vec::new(),
             thresholds: Thresholds::default(),
+            show: ShowState::default(),
             quit: false,
         }
     }

@@ -6,6 +6,7 @@ use super::fault::FaultSpec;
 use super::ingest::{apply_event, apply_sample};
 use super::keymap::{self, Intent};
 use super::msg::{CanaryIntent, EffectOutcome, Msg};
+use super::show;
 use super::state::{Mode, Panel, State, Toast, ToastLevel, LOG_CAP};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -51,6 +52,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             state.toasts.retain(|t| now - t.at < keep);
             canary::on_tick(state, &mut cmds);
             chaos::on_tick(state, &mut cmds);
+            show::on_tick(state);
         }
         Msg::Resize(w, h) => state.size = (w, h),
         Msg::Sample(sample) => {
@@ -80,7 +82,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         }
         Msg::Canary(intent) => canary::intent(state, intent, &mut cmds),
         Msg::Fault(ev) => chaos::on_event(state, ev),
-        Msg::Key(key) => on_key(state, key, &mut cmds),
+        Msg::Key(key) => {
+            show::on_key(state, &key);
+            on_key(state, key, &mut cmds);
+        }
     }
     clamp_selection(state);
     if let Some(cmd) = sync_logs(state) {
@@ -229,6 +234,8 @@ fn on_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Command>) {
         Intent::CanaryAbort => canary::intent(state, CanaryIntent::Abort, cmds),
         Intent::LoadToggle => canary::toggle_load(state, cmds),
         Intent::Chaos(intent) => chaos::intent(state, intent, cmds),
+        Intent::ToggleKeys => state.show.keys = !state.show.keys,
+        Intent::TogglePresenter => state.show.presenter = !state.show.presenter,
     }
 }
 

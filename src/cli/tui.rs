@@ -2,11 +2,11 @@
 //! screen.
 
 use anyhow::Result;
-use driftdock::config::Config;
+use driftdock::config::{Config, PaletteName};
 use driftdock::record::cast::{Cast, Header, SharedCast};
 use driftdock::record::redact::Redactor;
 use driftdock::runtime::{self, Options};
-use driftdock::ui::Theme;
+use driftdock::ui::{Palette, Theme};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -19,12 +19,44 @@ pub struct ScreenArgs {
     /// Replace an existing --record (or --journal) file instead of refusing to.
     #[arg(long, global = true)]
     pub overwrite: bool,
+    /// Start with the keys pressed shown on screen, for screencasts (`o` toggles).
+    #[arg(long, global = true)]
+    pub keys: bool,
+    /// Start in the presenter theme: bold, high contrast, big headline figures (`T` toggles).
+    #[arg(long, global = true)]
+    pub presenter: bool,
+    /// Colours: `default`, or `cb` (colour-blind safe); overrides the config's `[ui] palette`.
+    #[arg(long, global = true, value_enum, value_name = "PALETTE")]
+    pub palette: Option<PaletteArg>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaletteArg {
+    Default,
+    #[value(alias = "colorblind")]
+    Cb,
 }
 
 impl ScreenArgs {
-    /// The subcommand that was given one of these flags but has no screen to apply it to.
+    /// The flag given to a subcommand that has no screen to apply it to.
     pub fn misplaced(&self) -> Option<&'static str> {
-        self.record.is_some().then_some("--record")
+        [
+            (self.record.is_some(), "--record"),
+            (self.keys, "--keys"),
+            (self.presenter, "--presenter"),
+            (self.palette.is_some(), "--palette"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+
+    /// The theme: the flag's palette, else the config's; NO_COLOR turns colour off.
+    pub fn theme(&self, config: &Config) -> Theme {
+        let palette = match (self.palette, config.ui.palette) {
+            (Some(PaletteArg::Cb), _) | (None, PaletteName::Colorblind) => Palette::Colorblind,
+            (Some(PaletteArg::Default), _) | (None, PaletteName::Default) => Palette::Default,
+        };
+        Theme::new(palette, no_color())
     }
 }
 
@@ -62,7 +94,7 @@ pub fn run(config: Config, readonly: bool, args: &ScreenArgs) -> Result<i32> {
             "the control room needs a terminal; for a one-off reading use `driftdock status`"
         );
     }
-    let theme = Theme::for_no_color(no_color());
+    let theme = args.theme(&config);
     let cast = open_cast(args, Redactor::for_config(&config))?;
     // One thread: the control room waits on I/O almost all the time, and a single thread
     // wakes less than a pool would.
@@ -75,6 +107,8 @@ pub fn run(config: Config, readonly: bool, args: &ScreenArgs) -> Result<i32> {
             readonly,
             theme,
             cast: cast.clone(),
+            show_keys: args.keys,
+            presenter: args.presenter,
         },
     ));
     let code = close_cast(cast);
