@@ -11,6 +11,7 @@ pub mod msg;
 pub mod plan;
 pub mod series;
 pub mod show;
+pub mod start;
 pub mod state;
 pub mod update;
 

@@ -257,7 +257,7 @@ pub struct State {
     pub quit: bool,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Thresholds {
     pub error_ratio: f64,
     pub p95_ms: f64,

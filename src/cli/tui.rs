@@ -16,6 +16,9 @@ pub struct ScreenArgs {
     /// Record what is drawn to FILE, an asciicast v2 file (`asciinema play FILE`).
     #[arg(long, global = true, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// Write every message the control room handles to FILE (JSON lines) for `driftdock replay`.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
     /// Replace an existing --record (or --journal) file instead of refusing to.
     #[arg(long, global = true)]
     pub overwrite: bool,
@@ -38,9 +41,14 @@ pub enum PaletteArg {
 }
 
 impl ScreenArgs {
-    /// The flag given to a subcommand that has no screen to apply it to.
-    pub fn misplaced(&self) -> Option<&'static str> {
+    /// The flag given to a subcommand that has no screen to apply it to; `replay` takes all
+    /// but `--journal`.
+    pub fn misplaced(&self, replay: bool) -> Option<&'static str> {
+        if replay {
+            return self.journal.is_some().then_some("--journal");
+        }
         [
+            (self.journal.is_some(), "--journal"),
             (self.record.is_some(), "--record"),
             (self.keys, "--keys"),
             (self.presenter, "--presenter"),
@@ -109,6 +117,8 @@ pub fn run(config: Config, readonly: bool, args: &ScreenArgs) -> Result<i32> {
             cast: cast.clone(),
             show_keys: args.keys,
             presenter: args.presenter,
+            journal: args.journal.clone(),
+            overwrite: args.overwrite,
         },
     ));
     let code = close_cast(cast);

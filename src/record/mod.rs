@@ -3,4 +3,5 @@
 
 pub mod audit;
 pub mod cast;
+pub mod journal;
 pub mod redact;
