@@ -184,16 +184,11 @@ fn a_recording_of_the_control_room_holds_no_password() {
     let screen = final_screen(&parsed).join("\n");
     assert!(screen.contains("DOWN"), "{screen}");
 
-    // A second run refuses to overwrite it.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_driftdock"))
-        .args(["--config", &config.display().to_string()])
-        .args(["--record", &cast.display().to_string()])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("--overwrite") || err.contains("terminal"),
-        "{err}"
-    );
+    // A second run refuses to overwrite it, and leaves it as it was.
+    let again = Tmux::start("cast-again", 100, 30, &cmd);
+    again.wait_for("the refusal", Duration::from_secs(10), |s| {
+        s.contains("EXIT=1")
+    });
+    assert!(again.screen().contains("--overwrite"), "{}", again.screen());
+    assert_eq!(std::fs::read_to_string(&cast).unwrap(), text);
 }
