@@ -8,6 +8,7 @@ pub mod config;
 pub mod effects;
 pub mod probes;
 pub mod record;
+pub mod replay;
 pub mod runtime;
 pub mod terminal;
 pub mod ui;

@@ -24,6 +24,8 @@ struct Args {
     /// The canary plan `p` runs in the control room (default: the config's `[canary] plan`).
     #[arg(long, value_name = "FILE")]
     plan: Option<PathBuf>,
+    #[command(flatten)]
+    screen: cli::tui::ScreenArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -77,6 +79,17 @@ enum Command {
         #[command(subcommand)]
         action: cli::backup::BackupAction,
     },
+    /// Play a journal (`--journal FILE`) back offline: the same screens, no Docker, no effects.
+    Replay {
+        /// The journal a run wrote with `--journal`.
+        file: PathBuf,
+        /// How much faster than the run: 2 is twice as fast.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Leave at the end instead of keeping the last screen until a key is pressed.
+        #[arg(long)]
+        exit_at_end: bool,
+    },
 }
 
 /// The config, with `--plan FILE` (if given) as the plan `p` runs.
@@ -95,7 +108,8 @@ fn config_with_plan(config: Option<&Path>, plan: Option<&Path>) -> anyhow::Resul
 fn recover_first(args: &Args) {
     use cli::chaos::ChaosAction;
     match &args.command {
-        Some(Command::Lab { .. }) | None | Some(Command::Up) => {}
+        // A replay touches nothing and may run where there is no Docker at all.
+        Some(Command::Lab { .. }) | None | Some(Command::Up) | Some(Command::Replay { .. }) => {}
         Some(Command::Chaos {
             action: ChaosAction::StopAll | ChaosAction::Recover,
             ..
@@ -108,15 +122,36 @@ fn recover_first(args: &Args) {
     }
 }
 
+/// The screen's flags apply to the control room (and `up`) only.
+fn check_screen_flags(args: &Args) -> anyhow::Result<()> {
+    match &args.command {
+        None | Some(Command::Up) => Ok(()),
+        Some(Command::Replay { .. }) => match args.screen.misplaced(true) {
+            Some(flag) => anyhow::bail!("{flag} applies to the control room and `up` only"),
+            None => Ok(()),
+        },
+        Some(_) => match args.screen.misplaced(false) {
+            Some(flag) => {
+                anyhow::bail!("{flag} applies to the control room, `up` and `replay` only")
+            }
+            None => Ok(()),
+        },
+    }
+}
+
 fn main() {
     let args = Args::parse();
+    if let Err(err) = check_screen_flags(&args) {
+        eprintln!("driftdock: {err:#}");
+        std::process::exit(2);
+    }
     recover_first(&args);
     let code =
         match args.command {
             Some(Command::Lab { action }) => cli::lab::run(action),
             Some(Command::Up) => Config::load(args.config.as_deref()).and_then(|c| {
                 match cli::lab::run(cli::lab::LabAction::Up)? {
-                    0 => cli::tui::run(c, args.readonly),
+                    0 => cli::tui::run(c, args.readonly, &args.screen),
                     code => Ok(code),
                 }
             }),
@@ -131,8 +166,14 @@ fn main() {
                 .and_then(|c| cli::chaos::run(&c, action, json, args.readonly)),
             Some(Command::Backup { json, action }) => Config::load(args.config.as_deref())
                 .and_then(|c| cli::backup::run(&c, action, json, args.readonly)),
+            Some(Command::Replay {
+                file,
+                speed,
+                exit_at_end,
+            }) => Config::load(args.config.as_deref())
+                .and_then(|c| cli::replay::run(&c, &file, speed, !exit_at_end, &args.screen)),
             None => config_with_plan(args.config.as_deref(), args.plan.as_deref())
-                .and_then(|c| cli::tui::run(c, args.readonly)),
+                .and_then(|c| cli::tui::run(c, args.readonly, &args.screen)),
         };
     match code {
         Ok(code) => std::process::exit(code),

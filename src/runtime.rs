@@ -3,17 +3,23 @@
 //! only when something changed.
 
 use crate::app::plan::{self, PlanSpec};
+use crate::app::start::Start;
+use crate::app::state::Thresholds;
 use crate::app::{update, Msg, State};
 use crate::config::{Config, PlanFile};
 use crate::effects::runner::Effects;
 use crate::probes;
 use crate::record::audit::{self, AuditLog};
+use crate::record::cast::SharedCast;
+use crate::record::journal::JournalWriter;
+use crate::record::redact::Redactor;
 use crate::terminal::TerminalGuard;
 use crate::ui;
 use anyhow::Result;
 use chrono::Utc;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
+use std::path::PathBuf;
 use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc::{self, Sender};
@@ -25,10 +31,20 @@ const FRAME: Duration = Duration::from_millis(33);
 /// Messages handled before a frame is drawn, so a burst cannot starve the screen.
 const BATCH: usize = 256;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Default)]
 pub struct Options {
     pub readonly: bool,
-    pub monochrome: bool,
+    pub theme: ui::Theme,
+    /// Where what is drawn is recorded, if anywhere.
+    pub cast: Option<SharedCast>,
+    /// Start with the keystroke overlay on.
+    pub show_keys: bool,
+    /// Start in the presenter theme.
+    pub presenter: bool,
+    /// Where every message is journaled for `driftdock replay`, if anywhere.
+    pub journal: Option<PathBuf>,
+    /// Replace an existing journal file.
+    pub overwrite: bool,
 }
 
 /// A plan as the state machine runs it.
@@ -55,27 +71,35 @@ pub fn plan_spec(file: &PlanFile) -> PlanSpec {
     }
 }
 
+/// What a State for this config starts from, now.
+pub fn start_of(config: &Config, readonly: bool) -> Start {
+    let t = &config.thresholds;
+    Start {
+        at: Utc::now(),
+        lab_name: config.lab.name.clone(),
+        project: config.lab.project.clone(),
+        readonly,
+        intervals_ms: config
+            .source_intervals()
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(1000)),
+        canary_step: config.canary.step,
+        plan: Some(plan_spec(&config.canary.default_plan())),
+        load_rate: config.load.rate,
+        chaos_duration: config.chaos.duration,
+        thresholds: Thresholds {
+            error_ratio: t.error_ratio,
+            p95_ms: t.p95_ms,
+            queue_depth: t.queue_depth,
+        },
+        show_keys: false,
+        presenter: false,
+        utc_offset_secs: chrono::Local::now().offset().local_minus_utc(),
+    }
+}
+
 /// A State for this config with nothing measured yet.
 pub fn initial_state(config: &Config, readonly: bool) -> State {
-    let intervals = config
-        .source_intervals()
-        .map(|d| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::seconds(1)));
-    let mut state = State::new(
-        config.lab.name.clone(),
-        config.lab.project.clone(),
-        Utc::now(),
-        intervals,
-    );
-    state.readonly = readonly;
-    state.canary.step = config.canary.step;
-    state.canary.plan_spec = Some(plan_spec(&config.canary.default_plan()));
-    state.load.rate = config.load.rate;
-    state.chaos.duration = config.chaos.duration;
-    state.thresholds.error_ratio = config.thresholds.error_ratio;
-    state.thresholds.p95_ms = config.thresholds.p95_ms;
-    state.thresholds.queue_depth = config.thresholds.queue_depth;
-    state.backups.offset = *chrono::Local::now().offset();
-    state
+    start_of(config, readonly).state()
 }
 
 fn spawn_input(tx: Sender<Msg>) -> JoinHandle<()> {
@@ -132,16 +156,28 @@ pub async fn run(config: Config, opts: Options) -> Result<()> {
         .connect_timeout(Duration::from_secs(3))
         .build()?;
     let (tx, mut rx) = mpsc::channel::<Msg>(4096);
-    let mut state = initial_state(&config, opts.readonly);
-    let theme = ui::Theme::for_no_color(opts.monochrome);
+    let mut start = start_of(&config, opts.readonly);
+    start.show_keys = opts.show_keys;
+    start.presenter = opts.presenter;
+    let mut journal = match &opts.journal {
+        Some(path) => Some(JournalWriter::create(
+            path,
+            &start,
+            opts.overwrite,
+            Redactor::for_config(&config),
+        )?),
+        None => None,
+    };
+    let mut state = start.state();
+    let theme = opts.theme.clone();
 
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
 
-    let mut guard = TerminalGuard::enter()?;
+    let mut guard = TerminalGuard::enter(opts.cast.clone())?;
     let size = guard.terminal.size()?;
-    state.size = (size.width, size.height);
+    let mut recorded_size = (size.width, size.height);
 
     let probes = probes::spawn_all(&config, docker.clone(), tx.clone());
     let input = spawn_input(tx.clone());
@@ -161,15 +197,31 @@ pub async fn run(config: Config, opts: Options) -> Result<()> {
         // Overdue faults first: a control room that died left them for this one.
         effects.run(crate::app::Command::ChaosRecover);
     }
+    // The first size is a message like any later one, so a replay starts at it too.
+    let first = Msg::Resize(size.width, size.height);
+    if let Some(j) = journal.as_mut() {
+        j.write(&first);
+    }
+    for cmd in update(&mut state, first) {
+        effects.run(cmd);
+    }
 
     let mut dirty = true;
     let mut on_screen = Vec::new();
     let mut last_draw = Instant::now() - FRAME;
     loop {
         if dirty && last_draw.elapsed() >= FRAME {
+            if let Some(cast) = opts.cast.as_ref().filter(|_| recorded_size != state.size) {
+                let (w, h) = state.size;
+                cast.lock().unwrap_or_else(|p| p.into_inner()).resize(w, h);
+                recorded_size = state.size;
+            }
             guard
                 .terminal
                 .draw(|frame| ui::view_with(&state, frame, &theme))?;
+            if let Some(j) = journal.as_mut() {
+                j.flush();
+            }
             last_draw = Instant::now();
             dirty = false;
         }
@@ -180,6 +232,9 @@ pub async fn run(config: Config, opts: Options) -> Result<()> {
                 let mut handled = 0;
                 let mut next = Some(msg);
                 while let Some(msg) = next.take() {
+                    if let Some(j) = journal.as_mut() {
+                        j.write(&msg);
+                    }
                     for cmd in update(&mut state, msg) {
                         effects.run(cmd);
                     }
@@ -212,6 +267,9 @@ pub async fn run(config: Config, opts: Options) -> Result<()> {
         Err(_) => eprintln!(
             "driftdock: faults still in force after 30 s; `driftdock chaos recover` undoes them"
         ),
+    }
+    if let Some(Err(e)) = journal.as_mut().map(JournalWriter::finish) {
+        anyhow::bail!(e);
     }
     Ok(())
 }

@@ -118,8 +118,8 @@ fn a_base_backup_restores_only_to_a_point_in_time() {
     press(&mut s, 'r');
     assert_eq!(s.mode, Mode::Normal);
     assert!(s.toasts.last().unwrap().text.contains("point in time"));
-    // `T` opens `:restore-to`; a time after the base asks for the base's id.
-    press(&mut s, 'T');
+    // `t` opens `:restore-to`; a time after the base asks for the base's id.
+    press(&mut s, 't');
     for c in "09:40:00".chars() {
         press(&mut s, c);
     }
@@ -139,7 +139,7 @@ fn a_base_backup_restores_only_to_a_point_in_time() {
 #[test]
 fn a_time_outside_the_archive_is_refused_before_anything_runs() {
     let mut s = fixture::backups_listed();
-    press(&mut s, 'T');
+    press(&mut s, 't');
     for c in "09:00:00".chars() {
         press(&mut s, c);
     }
@@ -160,7 +160,7 @@ fn a_time_outside_the_archive_is_refused_before_anything_runs() {
 fn read_only_refuses_every_backup_key() {
     let mut s = fixture::backups_listed();
     s.readonly = true;
-    for c in ['b', 'B', 'v', 'r', 'T'] {
+    for c in ['b', 'B', 'v', 'r', 't'] {
         assert!(press(&mut s, c).is_empty(), "{c}");
         assert_eq!(s.mode, Mode::Normal, "{c}");
     }

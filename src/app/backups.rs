@@ -32,7 +32,8 @@ impl BackupCommand {
 }
 
 /// What the backup effects report.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum BackupEvent {
     Listed {
         dir: String,
@@ -131,7 +132,7 @@ pub fn restore_selected(state: &mut State) {
         toast(
             state,
             ToastLevel::Error,
-            format!("{} is a base backup: `T` restores to a point in time", m.id),
+            format!("{} is a base backup: `t` restores to a point in time", m.id),
         );
         return;
     }

@@ -2,9 +2,10 @@
 //! at a time. The plan counts the breaches; this only says what one sample shows.
 
 use super::msg::VersionTraffic;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Guard {
     pub max_error_ratio: f64,
     pub max_p95_ms: f64,

@@ -38,6 +38,10 @@ pub enum Intent {
     BackupRestore,
     /// Type a time to restore to.
     BackupRestoreTo,
+    /// The keystroke overlay on/off.
+    ToggleKeys,
+    /// The presenter theme on/off.
+    TogglePresenter,
 }
 
 /// Where a binding applies.
@@ -135,7 +139,10 @@ pub const KEYMAP: &[Binding] = &[
     b(&[(KeyCode::Char('B'), SHIFT), (KeyCode::Char('B'), NONE)], "B", I::Backup(K::Base), "backup: base backup (for restore to a time)", BK, true, false),
     b(&[(KeyCode::Char('v'), NONE)], "v", I::BackupVerify, "verify: checksum + real restore to scratch", BK, true, true),
     b(&[(KeyCode::Char('r'), NONE)], "r", I::BackupRestore, "restore the selected dump (type its id)", BK, true, true),
-    b(&[(KeyCode::Char('T'), SHIFT), (KeyCode::Char('T'), NONE)], "T", I::BackupRestoreTo, "restore to a point in time (type a time)", BK, true, false),
+    b(&[(KeyCode::Char('t'), NONE)], "t", I::BackupRestoreTo, "restore to a point in time (type a time)", BK, true, false),
+    // For screencasts and projectors; `--keys` and `--presenter` start with them on.
+    b(&[(KeyCode::Char('o'), NONE)], "o", I::ToggleKeys, "show keys pressed on/off", G, false, false),
+    b(&[(KeyCode::Char('T'), SHIFT), (KeyCode::Char('T'), NONE)], "T", I::TogglePresenter, "presenter theme on/off", G, false, false),
 ];
 
 use super::backup::Kind as K;

@@ -12,6 +12,8 @@ pub mod keymap;
 pub mod msg;
 pub mod plan;
 pub mod series;
+pub mod show;
+pub mod start;
 pub mod state;
 pub mod update;
 

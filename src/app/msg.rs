@@ -180,7 +180,7 @@ pub enum EffectOutcome {
 
 /// What can be asked of the canary besides setting a split; keys and the headless runner
 /// both say it this way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CanaryIntent {
     /// Start the plan.
     RunPlan,
@@ -204,7 +204,7 @@ pub struct FaultView {
 }
 
 /// What the chaos effects report back.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FaultEvent {
     /// In the ledger and in force (just applied, or found there at start).
     Active(FaultView),
@@ -214,7 +214,9 @@ pub enum FaultEvent {
     UndoFailed { id: String, error: String },
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// Serializable so a run's messages can be journaled and replayed (`record::journal`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Msg {
     Key(KeyEvent),
     Resize(u16, u16),

@@ -3,6 +3,7 @@
 use super::chaos::ChaosState;
 use super::msg::{ContainerInfo, ContainerStats, Source, StatusCounts, VersionTraffic};
 use super::plan::{PlanRun, PlanSpec};
+use super::show::ShowState;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -257,10 +258,12 @@ pub struct State {
     pub running_effects: Vec<String>,
     /// Thresholds that colour figures.
     pub thresholds: Thresholds,
+    /// The keystroke overlay and the presenter theme.
+    pub show: ShowState,
     pub quit: bool,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Thresholds {
     pub error_ratio: f64,
     pub p95_ms: f64,
@@ -340,6 +343,7 @@ impl State {
             toasts: Vec::new(),
             running_effects: Vec::new(),
             thresholds: Thresholds::default(),
+            show: ShowState::default(),
             quit: false,
         }
     }

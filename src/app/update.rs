@@ -8,6 +8,7 @@ use super::fault::FaultSpec;
 use super::ingest::{apply_event, apply_sample};
 use super::keymap::{self, Intent};
 use super::msg::{CanaryIntent, EffectOutcome, Msg};
+use super::show;
 use super::state::{Mode, Panel, State, Toast, ToastLevel, LOG_CAP};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -56,6 +57,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             canary::on_tick(state, &mut cmds);
             chaos::on_tick(state, &mut cmds);
             backups::on_tick(state, &mut cmds);
+            show::on_tick(state);
         }
         Msg::Resize(w, h) => state.size = (w, h),
         Msg::Sample(sample) => {
@@ -86,7 +88,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::Canary(intent) => canary::intent(state, intent, &mut cmds),
         Msg::Fault(ev) => chaos::on_event(state, ev),
         Msg::Backup(ev) => backups::on_event(state, ev, &mut cmds),
-        Msg::Key(key) => on_key(state, key, &mut cmds),
+        Msg::Key(key) => {
+            show::on_key(state, &key);
+            on_key(state, key, &mut cmds);
+        }
     }
     clamp_selection(state);
     if let Some(cmd) = sync_logs(state) {
@@ -249,6 +254,8 @@ fn on_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Command>) {
         },
         Intent::BackupRestore => backups::restore_selected(state),
         Intent::BackupRestoreTo => state.mode = Mode::Command("restore-to ".into()),
+        Intent::ToggleKeys => state.show.keys = !state.show.keys,
+        Intent::TogglePresenter => state.show.presenter = !state.show.presenter,
     }
 }
 

@@ -3,6 +3,7 @@ pub mod canary;
 pub mod chaos;
 pub mod lab;
 pub mod load;
+pub mod replay;
 pub mod status;
 pub mod tui;
 

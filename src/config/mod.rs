@@ -145,6 +145,24 @@ pub struct Config {
     pub load: Load,
     pub chaos: Chaos,
     pub backup: Backup,
+    pub ui: Ui,
+}
+
+/// How the control room looks.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Ui {
+    pub palette: PaletteName,
+}
+
+/// `default`, or `colorblind` (also `cb`): Okabe–Ito's colours, blue and orange for good and bad.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaletteName {
+    #[default]
+    Default,
+    #[serde(alias = "cb")]
+    Colorblind,
 }
 
 /// Where the user's file is looked for when `--config` is not given.

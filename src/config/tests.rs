@@ -76,3 +76,11 @@ fn the_environment_overrides_the_file() {
         .unwrap_err();
     assert!(format!("{err}").starts_with("DRIFTDOCK_DATABASE_URL: expected a URL"));
 }
+
+#[test]
+fn the_palette_is_default_or_colorblind() {
+    let c = Config::from_toml("[ui]\npalette = \"cb\"\n", "t.toml").unwrap();
+    assert_eq!(c.ui.palette, PaletteName::Colorblind);
+    let err = Config::from_toml("[ui]\npalette = \"pink\"\n", "t.toml").unwrap_err();
+    assert!(format!("{err}").starts_with("t.toml:2:"), "{err}");
+}

@@ -1,12 +1,15 @@
 //! `view(&State, &mut Frame)`: pure drawing. Reads State, never mutates it, never awaits.
 
 mod backups;
+pub mod bigtext;
 mod canary;
 mod containers;
 mod events;
 mod footer;
 pub mod format;
 mod header;
+mod headline;
+mod keycast;
 pub mod layout;
 mod logs;
 mod overlay;
@@ -15,7 +18,7 @@ mod queue;
 pub mod theme;
 mod traffic;
 
-pub use theme::Theme;
+pub use theme::{Palette, Theme};
 
 use crate::app::state::Panel;
 use crate::app::State;
@@ -35,9 +38,24 @@ pub fn view_with(state: &State, frame: &mut Frame, theme: &Theme) {
     if area.is_empty() {
         return;
     }
+    let loud;
+    let theme = if state.show.presenter {
+        loud = theme.presenter();
+        &loud
+    } else {
+        theme
+    };
     let header_height = header::height(state, area, theme);
-    let areas = layout::areas(state, area, header_height);
-    header::render(state, frame, areas.header, theme);
+    let headline_height = headline::height(state, area);
+    let areas = layout::areas(state, area, header_height + headline_height);
+    let [top, headline] = areas.header.layout(&ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Length(header_height),
+        ratatui::layout::Constraint::Fill(1),
+    ]));
+    header::render(state, frame, top, theme);
+    if headline_height > 0 {
+        headline::render(state, frame, headline, theme);
+    }
     if let Some(tabs) = areas.tabs {
         tab_bar(state, frame, tabs, theme);
     }
@@ -53,7 +71,7 @@ pub fn view_with(state: &State, frame: &mut Frame, theme: &Theme) {
 /// reads stats for these only.
 pub fn containers_on_screen(state: &State, area: Rect) -> Vec<String> {
     let header_height = header::height(state, area, &Theme::default());
-    containers::on_screen(state, area, header_height)
+    containers::on_screen(state, area, header_height + headline::height(state, area))
 }
 
 /// The space between the header (and tab bar) and the footer.

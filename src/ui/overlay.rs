@@ -15,7 +15,13 @@ use ratatui::Frame;
 
 /// `body` is the area between header and footer; `footer` is the line the input sits on.
 pub fn render(state: &State, frame: &mut Frame, body: Rect, footer: Rect, theme: &Theme) {
-    toasts(state, frame, body, theme);
+    // Toasts stack above the keystroke overlay, which stays in its corner.
+    let under = super::keycast::area(state, body).map_or(0, |a| body.bottom() - a.y);
+    let above_keys = Rect {
+        height: body.height - under,
+        ..body
+    };
+    toasts(state, frame, above_keys, theme);
     match &state.mode {
         Mode::Help => help(state, frame, body, theme),
         Mode::Command(text) => candidates(text, frame, body, footer, theme),
@@ -23,6 +29,8 @@ pub fn render(state: &State, frame: &mut Frame, body: Rect, footer: Rect, theme:
         Mode::Confirm(c) => confirm_restore(c, frame, body, theme),
         Mode::Normal | Mode::Filter(_) => {}
     }
+    // Last, so the viewer of a screencast sees the key that opened a popup.
+    super::keycast::render(state, frame, body, theme);
 }
 
 fn popup<'a>(title: &'a str, theme: &Theme) -> Block<'a> {

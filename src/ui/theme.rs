@@ -143,11 +143,113 @@ impl Theme {
 
     /// The theme the NO_COLOR convention asks for.
     pub fn for_no_color(no_color: bool) -> Self {
-        if no_color {
-            Theme::monochrome()
-        } else {
-            Theme::default()
+        Theme::new(Palette::Default, no_color)
+    }
+
+    /// The palette's theme; NO_COLOR wins over any palette.
+    pub fn new(palette: Palette, no_color: bool) -> Self {
+        match (no_color, palette) {
+            (true, _) => Theme::monochrome(),
+            (false, Palette::Default) => Theme::default(),
+            (false, Palette::Colorblind) => Theme::colorblind(),
         }
+    }
+
+    /// Okabe–Ito's colours, safe for the common colour blindnesses: good is blue and bad is
+    /// vermillion rather than green and red, and the two versions are blue and orange, drawn
+    /// with different chart markers as well.
+    pub fn colorblind() -> Self {
+        let bold = Modifier::BOLD;
+        let fg = |c: u8| Style::new().fg(Color::Indexed(c));
+        let on = |c: u8| {
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Indexed(c))
+                .add_modifier(bold)
+        };
+        Theme {
+            focus: fg(OI_YELLOW).add_modifier(bold),
+            ok: fg(OI_SKY_BLUE),
+            warn: fg(OI_YELLOW).add_modifier(bold),
+            bad: fg(OI_VERMILLION).add_modifier(bold),
+            alarm: fg(OI_VERMILLION),
+            badge_ok: fg(OI_SKY_BLUE).add_modifier(bold),
+            badge_stale: on(OI_YELLOW),
+            badge_down: on(OI_VERMILLION),
+            tab_active: on(OI_YELLOW),
+            matched: on(OI_YELLOW),
+            readonly: on(OI_PURPLE),
+            toast_info: fg(OI_SKY_BLUE).add_modifier(bold),
+            toast_error: fg(OI_VERMILLION).add_modifier(bold),
+            v1: fg(OI_SKY_BLUE).add_modifier(bold),
+            v2: fg(OI_ORANGE).add_modifier(bold),
+            v1_marker: Marker::Braille,
+            v2_marker: Marker::Dot,
+            ..Theme::default()
+        }
+    }
+
+    /// For a projector: everything bold and nothing grey that could wash out.
+    pub fn presenter(&self) -> Self {
+        let loud = |s: Style| brighter(s).add_modifier(Modifier::BOLD);
+        Theme {
+            text: loud(self.text),
+            label: loud(self.label),
+            figure: loud(self.figure),
+            title: loud(self.title),
+            border: loud(self.border),
+            focus: loud(self.focus),
+            ok: loud(self.ok),
+            warn: loud(self.warn),
+            bad: loud(self.bad),
+            // Old values stay unlike fresh ones: lighter, never bold.
+            stale: brighter(self.stale),
+            alarm: loud(self.alarm),
+            badge_ok: loud(self.badge_ok),
+            badge_waiting: loud(self.badge_waiting),
+            badge_stale: loud(self.badge_stale),
+            badge_down: loud(self.badge_down),
+            selected: loud(self.selected),
+            key: loud(self.key),
+            tab_active: loud(self.tab_active),
+            readonly: loud(self.readonly),
+            matched: loud(self.matched),
+            input: loud(self.input),
+            toast_info: loud(self.toast_info),
+            toast_error: loud(self.toast_error),
+            v1: loud(self.v1),
+            v2: loud(self.v2),
+            v1_marker: self.v1_marker,
+            v2_marker: self.v2_marker,
+        }
+    }
+}
+
+/// Which colours the theme uses (`--palette`, `[ui] palette`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Palette {
+    #[default]
+    Default,
+    Colorblind,
+}
+
+// Okabe–Ito's colours as the nearest of the 256 every terminal has.
+const OI_ORANGE: u8 = 214;
+const OI_SKY_BLUE: u8 = 74;
+const OI_YELLOW: u8 = 227;
+const OI_VERMILLION: u8 = 166;
+const OI_PURPLE: u8 = 175;
+
+/// Greys one step lighter; a colourless style stays colourless.
+fn brighter(style: Style) -> Style {
+    let lift = |c: Option<Color>| match c {
+        Some(Color::Gray) => Some(Color::White),
+        Some(Color::DarkGray) => Some(Color::Gray),
+        other => other,
+    };
+    Style {
+        fg: lift(style.fg),
+        ..style
     }
 }
 

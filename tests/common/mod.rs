@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod backup;
+pub mod cast;
 pub mod chaos;
 pub mod tmux;
 

@@ -2,15 +2,29 @@
 
 use crate::app::guard::Guard;
 use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     pub weight: u8,
+    #[serde(
+        rename = "hold_ms",
+        serialize_with = "ser_ms",
+        deserialize_with = "de_ms"
+    )]
     pub hold: Duration,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+fn ser_ms<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_i64(d.num_milliseconds())
+}
+
+fn de_ms<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    i64::deserialize(d).map(Duration::milliseconds)
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlanSpec {
     pub name: String,
     pub steps: Vec<Step>,
