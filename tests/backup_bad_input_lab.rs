@@ -28,9 +28,13 @@ fn unknown_ids_and_unreadable_manifests_are_named() {
     .unwrap();
     let (code, json, err) = backup(&dir, &["list"]);
     assert_eq!(code, 0, "a bad manifest does not hide the others");
-    let problem = json["unreadable"][0].as_str().unwrap_or_default().to_string();
+    let problem = json["unreadable"][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(
-        problem.contains("20261206-101010-dump.json:3:") && problem.contains("not a backup manifest"),
+        problem.contains("20261206-101010-dump.json:3:")
+            && problem.contains("not a backup manifest"),
         "{problem} / {err}"
     );
 }
@@ -79,7 +83,10 @@ fn a_full_disk_leaves_no_backup_that_looks_valid() {
         .arg(&target)
         .status()
         .expect("mount");
-    assert!(mounted.success(), "this test mounts a small tmpfs and needs root");
+    assert!(
+        mounted.success(),
+        "this test mounts a small tmpfs and needs root"
+    );
     let _disk = SmallDisk(target.clone());
     // More than the disk holds, whatever the lab held before.
     psql("CREATE TABLE IF NOT EXISTS backup_filler AS SELECT g, md5(g::text) || md5((g * 7)::text) AS t FROM generate_series(1, 60000) g");
