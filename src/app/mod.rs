@@ -4,6 +4,7 @@ pub mod backup;
 pub mod backups;
 pub mod canary;
 pub mod chaos;
+pub mod drill;
 pub mod fault;
 pub mod fixture;
 pub mod guard;

@@ -238,4 +238,6 @@ pub enum Msg {
     Fault(FaultEvent),
     /// A backup operation's list, progress or end.
     Backup(super::backups::BackupEvent),
+    /// A drill loaded, started, paused or aborted.
+    Drill(super::drill::DrillMsg),
 }

@@ -260,6 +260,10 @@ pub struct State {
     pub thresholds: Thresholds,
     /// The keystroke overlay and the presenter theme.
     pub show: ShowState,
+    /// The drill loaded (running, or scored), if any.
+    pub drill: Option<super::drill::DrillRun>,
+    /// The drill panel is on screen.
+    pub show_drill: bool,
     pub quit: bool,
 }
 
@@ -344,6 +348,8 @@ impl State {
             running_effects: Vec::new(),
             thresholds: Thresholds::default(),
             show: ShowState::default(),
+            drill: None,
+            show_drill: false,
             quit: false,
         }
     }

@@ -4,6 +4,7 @@ use super::backup::Kind;
 use super::backups::{self, BackupCommand};
 use super::canary;
 use super::chaos;
+use super::drill;
 use super::fault::FaultSpec;
 use super::ingest::{apply_event, apply_sample};
 use super::keymap::{self, Intent};
@@ -45,6 +46,8 @@ pub enum Command {
     ChaosRecover,
     /// List, take, verify or restore backups.
     Backup(BackupCommand),
+    /// What only drills ask for: v2's fault knob, a statement on the lab database, a file.
+    Drill(drill::DrillEffect),
 }
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
@@ -58,14 +61,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             chaos::on_tick(state, &mut cmds);
             backups::on_tick(state, &mut cmds);
             show::on_tick(state);
+            drill::on_tick(state, &mut cmds);
         }
         Msg::Resize(w, h) => state.size = (w, h),
         Msg::Sample(sample) => {
             let feed = canary::Feed::of(&sample);
             apply_sample(state, sample);
             canary::on_feed(state, feed, &mut cmds);
+            drill::on_tick(state, &mut cmds);
         }
-        Msg::ContainerEvent(ev) => apply_event(state, ev),
+        Msg::ContainerEvent(ev) => {
+            apply_event(state, ev);
+            drill::on_tick(state, &mut cmds);
+        }
         Msg::Logs {
             container_id,
             lines,
@@ -83,11 +91,31 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         }
         Msg::Effect { name, at, outcome } => {
             canary::on_effect(state, &name, &outcome, &mut cmds);
-            on_effect(state, name, at, outcome);
+            let result = match &outcome {
+                EffectOutcome::Started => None,
+                EffectOutcome::Done(t) => Some(Ok(t.clone())),
+                EffectOutcome::Failed(e) => Some(Err(e.clone())),
+            };
+            on_effect(state, name.clone(), at, outcome);
+            if let Some(r) = result {
+                let r = r.as_ref().map(String::as_str).map_err(String::as_str);
+                drill::on_effect(state, &name, r, &mut cmds);
+            }
         }
         Msg::Canary(intent) => canary::intent(state, intent, &mut cmds),
         Msg::Fault(ev) => chaos::on_event(state, ev),
-        Msg::Backup(ev) => backups::on_event(state, ev, &mut cmds),
+        Msg::Backup(ev) => {
+            let finished = match &ev {
+                backups::BackupEvent::Finished { result, .. } => Some(result.clone()),
+                _ => None,
+            };
+            backups::on_event(state, ev, &mut cmds);
+            if let Some(r) = finished {
+                let r = r.as_ref().map(String::as_str).map_err(String::as_str);
+                drill::on_effect(state, "backup", r, &mut cmds);
+            }
+        }
+        Msg::Drill(m) => drill::on_msg(state, m, &mut cmds),
         Msg::Key(key) => {
             show::on_key(state, &key);
             on_key(state, key, &mut cmds);
