@@ -79,6 +79,15 @@ enum Command {
         #[command(subcommand)]
         action: cli::backup::BackupAction,
     },
+    /// Drills: a steady-state hypothesis, a method of faults, objectives and rollbacks;
+    /// check files, or run one headless with a report.
+    Drill {
+        /// JSON instead of text.
+        #[arg(long, global = true)]
+        json: bool,
+        #[command(subcommand)]
+        action: cli::drill::DrillAction,
+    },
     /// Play a journal (`--journal FILE`) back offline: the same screens, no Docker, no effects.
     Replay {
         /// The journal a run wrote with `--journal`.
@@ -112,6 +121,11 @@ fn recover_first(args: &Args) {
         Some(Command::Lab { .. }) | None | Some(Command::Up) | Some(Command::Replay { .. }) => {}
         Some(Command::Chaos {
             action: ChaosAction::StopAll | ChaosAction::Recover,
+            ..
+        }) => {}
+        // Checking a file touches nothing.
+        Some(Command::Drill {
+            action: cli::drill::DrillAction::Check { .. },
             ..
         }) => {}
         Some(_) => {
@@ -166,6 +180,8 @@ fn main() {
                 .and_then(|c| cli::chaos::run(&c, action, json, args.readonly)),
             Some(Command::Backup { json, action }) => Config::load(args.config.as_deref())
                 .and_then(|c| cli::backup::run(&c, action, json, args.readonly)),
+            Some(Command::Drill { json, action }) => Config::load(args.config.as_deref())
+                .and_then(|c| cli::drill::run(&c, action, json, args.readonly)),
             Some(Command::Replay {
                 file,
                 speed,

@@ -1,6 +1,7 @@
 pub mod backup;
 pub mod canary;
 pub mod chaos;
+pub mod drill;
 pub mod lab;
 pub mod load;
 pub mod replay;

@@ -7,6 +7,7 @@ pub mod canary;
 pub mod chaos;
 pub mod chaos_tasks;
 mod chaos_undo;
+pub mod drill;
 pub mod durable;
 pub mod exec;
 pub mod ledger;

@@ -132,6 +132,13 @@ impl Effects {
             Command::ChaosUndo(id) => chaos_tasks::undo(self.chaos.clone(), id, self.tx.clone()),
             Command::ChaosStopAll => chaos_tasks::stop_all(self.chaos.clone(), self.tx.clone()),
             Command::ChaosRecover => chaos_tasks::recover(self.chaos.clone(), self.tx.clone()),
+            Command::Drill(effect) => super::drill::run(
+                effect,
+                self.http.clone(),
+                &self.config,
+                self.audit.clone(),
+                self.tx.clone(),
+            ),
             Command::Backup(cmd) => {
                 let backups = super::backup::Backups::new(&self.config, self.docker.clone(), "tui");
                 super::backup_tasks::run(backups, cmd, self.tx.clone())

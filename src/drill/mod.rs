@@ -1,0 +1,3 @@
+//! Drills outside the state machine: the report a run leaves behind.
+
+pub mod report;
