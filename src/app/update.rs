@@ -99,7 +99,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             on_effect(state, name.clone(), at, outcome);
             if let Some(r) = result {
                 let r = r.as_ref().map(String::as_str).map_err(String::as_str);
-                drill::on_effect(state, &name, r, &mut cmds);
+                drill::on_effect(state, &name, r, at, &mut cmds);
             }
         }
         Msg::Canary(intent) => canary::intent(state, intent, &mut cmds),
@@ -112,7 +112,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             backups::on_event(state, ev, &mut cmds);
             if let Some(r) = finished {
                 let r = r.as_ref().map(String::as_str).map_err(String::as_str);
-                drill::on_effect(state, "backup", r, &mut cmds);
+                drill::on_effect(state, "backup", r, state.now, &mut cmds);
             }
         }
         Msg::Drill(m) => drill::on_msg(state, m, &mut cmds),

@@ -35,8 +35,19 @@ pub fn start(run: &mut DrillRun, state: &State) {
     run.log(now, Kind::Phase, "started: waiting for the steady state");
 }
 
-/// The clock moved on or a figure changed: judge, and move the drill on.
+/// The clock moved on or a figure changed: judge, and move the drill on (through as many
+/// phases as the same readings allow).
 pub fn evaluate(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>) {
+    for _ in 0..4 {
+        let phase = run.phase;
+        evaluate_once(run, state, cmds);
+        if run.phase == phase {
+            break;
+        }
+    }
+}
+
+fn evaluate_once(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>) {
     if !run.is_active() {
         return;
     }
@@ -51,7 +62,6 @@ pub fn evaluate(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>) 
     }
     match run.phase {
         Phase::Baseline if run.all_green() => {
-            run.start_values = r.iter().map(|v| v.as_ref().ok().copied()).collect();
             for f in &mut run.figures {
                 f.before = f.now;
             }
@@ -74,7 +84,9 @@ pub fn evaluate(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>) 
                 let Some(Action::Await { check, .. }) = run.current().cloned() else {
                     return;
                 };
-                if run.judge_one(&check, &r) == CheckState::Green {
+                let started = run.step_started[run.step];
+                let fresh = check.figure.measured_at(state) > started;
+                if fresh && run.judge_one(&check, &r) == CheckState::Green {
                     run.log(now, Kind::Step, format!("{} holds", check.describe()));
                     next_step(run, state, cmds);
                 } else if now > deadline {
@@ -261,9 +273,9 @@ pub fn on_effect(
     state: &mut State,
     name: &str,
     result: Result<&str, &str>,
+    now: DateTime<Utc>,
     cmds: &mut Vec<Command>,
 ) {
-    let now = state.now;
     if run.phase == Phase::RollingBack {
         if let Some(i) = run.rolling.iter().position(|n| n == name) {
             run.rolling.remove(i);

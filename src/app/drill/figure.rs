@@ -89,6 +89,12 @@ impl Figure {
         }
     }
 
+    /// When the figure's source last answered: an await judges only readings newer than
+    /// its step, so a fault just applied is not missed by a reading from before it.
+    pub fn measured_at(&self, state: &State) -> Option<chrono::DateTime<chrono::Utc>> {
+        state.source(self.source()).last_ok
+    }
+
     fn source(&self) -> Source {
         match self {
             Figure::QueueDepth | Figure::QueueProcessing => Source::Redis,

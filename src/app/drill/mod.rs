@@ -130,10 +130,11 @@ pub fn on_effect(
     state: &mut State,
     name: &str,
     result: Result<&str, &str>,
+    at: chrono::DateTime<chrono::Utc>,
     cmds: &mut Vec<Command>,
 ) {
     with_run(state, cmds, |run, state, cmds| {
-        drive::on_effect(run, state, name, result, cmds);
+        drive::on_effect(run, state, name, result, at.max(state.now), cmds);
         drive::evaluate(run, state, cmds);
     });
     sync_running(state);

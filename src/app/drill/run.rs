@@ -247,6 +247,10 @@ impl DrillRun {
     pub(super) fn judge_all(&mut self, readings: &[Result<f64, String>]) {
         let figures = self.spec.figures();
         for (i, r) in readings.iter().enumerate() {
+            // The value at the start is the first one read once the drill started.
+            if self.phase == Phase::Baseline && self.start_values[i].is_none() {
+                self.start_values[i] = r.as_ref().ok().copied();
+            }
             self.figures[i].now = r.as_ref().ok().copied();
             if let (Ok(v), Phase::Method | Phase::Recovering) = (r, self.phase) {
                 self.figures[i].during(*v);
