@@ -45,6 +45,8 @@ pub struct Options {
     pub journal: Option<PathBuf>,
     /// Replace an existing journal file.
     pub overwrite: bool,
+    /// A drill file to load at start (read by the same effect as `:drill FILE`).
+    pub drill: Option<String>,
 }
 
 /// A plan as the state machine runs it.
@@ -204,6 +206,11 @@ pub async fn run(config: Config, opts: Options) -> Result<()> {
     }
     for cmd in update(&mut state, first) {
         effects.run(cmd);
+    }
+    if let Some(path) = opts.drill.clone() {
+        effects.run(crate::app::Command::Drill(
+            crate::app::drill::DrillEffect::Load(path),
+        ));
     }
 
     let mut dirty = true;

@@ -42,6 +42,11 @@ pub enum Intent {
     ToggleKeys,
     /// The presenter theme on/off.
     TogglePresenter,
+    /// The drill panel on/off.
+    DrillPanel,
+    DrillStart,
+    DrillPause,
+    DrillAbort,
 }
 
 /// Where a binding applies.
@@ -143,6 +148,11 @@ pub const KEYMAP: &[Binding] = &[
     // For screencasts and projectors; `--keys` and `--presenter` start with them on.
     b(&[(KeyCode::Char('o'), NONE)], "o", I::ToggleKeys, "show keys pressed on/off", G, false, false),
     b(&[(KeyCode::Char('T'), SHIFT), (KeyCode::Char('T'), NONE)], "T", I::TogglePresenter, "presenter theme on/off", G, false, false),
+    // Drills (`--drill FILE` or `:drill FILE` loads one); pausing and aborting run its rollbacks.
+    b(&[(KeyCode::Char('d'), NONE)], "d", I::DrillPanel, "drill panel on/off", G, false, false),
+    b(&[(KeyCode::Char('E'), SHIFT), (KeyCode::Char('E'), NONE)], "E", I::DrillStart, "drill: start (again)", G, true, false),
+    b(&[(KeyCode::Char('H'), SHIFT), (KeyCode::Char('H'), NONE)], "H", I::DrillPause, "drill: pause (rollbacks run) / resume", G, true, false),
+    b(&[(KeyCode::Char('A'), SHIFT), (KeyCode::Char('A'), NONE)], "A", I::DrillAbort, "drill: abort (rollbacks run)", G, true, false),
 ];
 
 use super::backup::Kind as K;
@@ -233,6 +243,11 @@ pub const COMMANDS: &[(&str, &[&str], &str)] = &[
         "`chaos KIND SERVICE [15s]`, `chaos random`, `… stop-all`",
     ),
     ("backups", &["bk"], "focus the backups panel"),
+    (
+        "drill",
+        &["dr"],
+        "`drill FILE` loads a drill (E starts it); `drill` shows or hides it",
+    ),
     (
         "backup",
         &["bu"],

@@ -65,14 +65,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         }
         Msg::Resize(w, h) => state.size = (w, h),
         Msg::Sample(sample) => {
-            let feed = canary::Feed::of(&sample);
+            let (feed, at) = (canary::Feed::of(&sample), sample.at);
             apply_sample(state, sample);
             canary::on_feed(state, feed, &mut cmds);
-            drill::on_tick(state, &mut cmds);
+            drill::on_reading(state, at, &mut cmds);
         }
         Msg::ContainerEvent(ev) => {
+            let at = ev.at;
             apply_event(state, ev);
-            drill::on_tick(state, &mut cmds);
+            drill::on_reading(state, at, &mut cmds);
         }
         Msg::Logs {
             container_id,
@@ -284,6 +285,10 @@ fn on_key(state: &mut State, key: KeyEvent, cmds: &mut Vec<Command>) {
         Intent::BackupRestoreTo => state.mode = Mode::Command("restore-to ".into()),
         Intent::ToggleKeys => state.show.keys = !state.show.keys,
         Intent::TogglePresenter => state.show.presenter = !state.show.presenter,
+        Intent::DrillPanel => drill::on_msg(state, drill::DrillMsg::Toggle, cmds),
+        Intent::DrillStart => drill::on_msg(state, drill::DrillMsg::Start, cmds),
+        Intent::DrillPause => drill::on_msg(state, drill::DrillMsg::TogglePause, cmds),
+        Intent::DrillAbort => drill::on_msg(state, drill::DrillMsg::Abort, cmds),
     }
 }
 
@@ -368,6 +373,8 @@ fn run_command(state: &mut State, line: &str, cmds: &mut Vec<Command>) {
             }
         }
         "backups" => state.focus = Panel::Backups,
+        "drill" if rest.is_empty() => drill::on_msg(state, drill::DrillMsg::Toggle, cmds),
+        "drill" => cmds.push(Command::Drill(drill::DrillEffect::Load(rest.join(" ")))),
         "help" => state.mode = Mode::Help,
         "quit" if word == "q!" => state.quit = true,
         "quit" => request_quit(state),

@@ -31,6 +31,9 @@ pub struct ScreenArgs {
     /// Colours: `default`, or `cb` (colour-blind safe); overrides the config's `[ui] palette`.
     #[arg(long, global = true, value_enum, value_name = "PALETTE")]
     pub palette: Option<PaletteArg>,
+    /// Load this drill file into the drill panel (`d` shows it, `E` starts it).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub drill: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +48,12 @@ impl ScreenArgs {
     /// but `--journal`.
     pub fn misplaced(&self, replay: bool) -> Option<&'static str> {
         if replay {
-            return self.journal.is_some().then_some("--journal");
+            return [
+                (self.journal.is_some(), "--journal"),
+                (self.drill.is_some(), "--drill"),
+            ]
+            .into_iter()
+            .find_map(|(given, flag)| given.then_some(flag));
         }
         [
             (self.journal.is_some(), "--journal"),
@@ -53,6 +61,7 @@ impl ScreenArgs {
             (self.keys, "--keys"),
             (self.presenter, "--presenter"),
             (self.palette.is_some(), "--palette"),
+            (self.drill.is_some(), "--drill"),
         ]
         .into_iter()
         .find_map(|(given, flag)| given.then_some(flag))
@@ -102,6 +111,13 @@ pub fn run(config: Config, readonly: bool, args: &ScreenArgs) -> Result<i32> {
             "the control room needs a terminal; for a one-off reading use `driftdock status`"
         );
     }
+    // A bad drill file is refused before the screen is taken, with its line.
+    if let Some(path) = &args.drill {
+        if let Err(e) = driftdock::effects::drill::load(&path.display().to_string()) {
+            eprintln!("{e}");
+            return Ok(2);
+        }
+    }
     let theme = args.theme(&config);
     let cast = open_cast(args, Redactor::for_config(&config))?;
     // One thread: the control room waits on I/O almost all the time, and a single thread
@@ -119,6 +135,7 @@ pub fn run(config: Config, readonly: bool, args: &ScreenArgs) -> Result<i32> {
             presenter: args.presenter,
             journal: args.journal.clone(),
             overwrite: args.overwrite,
+            drill: args.drill.as_ref().map(|p| p.display().to_string()),
         },
     ));
     let code = close_cast(cast);

@@ -4,6 +4,7 @@ mod backups;
 pub mod bigtext;
 mod canary;
 mod containers;
+mod drill;
 mod events;
 mod footer;
 pub mod format;

@@ -21,6 +21,9 @@ pub fn render(state: &State, frame: &mut Frame, body: Rect, footer: Rect, theme:
         height: body.height - under,
         ..body
     };
+    if matches!(state.mode, Mode::Normal | Mode::Filter(_)) {
+        super::drill::render(state, frame, body, theme);
+    }
     toasts(state, frame, above_keys, theme);
     match &state.mode {
         Mode::Help => help(state, frame, body, theme),

@@ -26,7 +26,7 @@ pub fn start(run: &mut DrillRun, state: &State) {
     if run.phase != Phase::Briefing {
         return;
     }
-    let now = state.now;
+    let now = run.now(state);
     run.started_at = Some(now);
     run.phase = Phase::Baseline;
     run.since = now;
@@ -51,7 +51,7 @@ fn evaluate_once(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>)
     if !run.is_active() {
         return;
     }
-    let now = state.now;
+    let now = run.now(state);
     let r = readings(run, state);
     run.judge_all(&r);
     if matches!(run.phase, Phase::Method | Phase::Recovering) {
@@ -161,7 +161,7 @@ fn track(run: &mut DrillRun, r: &[Result<f64, String>], now: DateTime<Utc>) {
 }
 
 fn begin_step(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>) {
-    let now = state.now;
+    let now = run.now(state);
     let Some(step) = run.spec.method.get(run.step).cloned() else {
         run.phase = Phase::Recovering;
         run.since = now;
@@ -317,7 +317,7 @@ pub fn on_effect(
 
 /// Runs every rollback; the drill is scored once they are done.
 pub fn roll_back(run: &mut DrillRun, state: &mut State, outcome: Outcome, cmds: &mut Vec<Command>) {
-    let now = state.now;
+    let now = run.now(state);
     for f in &mut run.figures {
         f.after = f.now;
     }
@@ -333,7 +333,7 @@ pub fn roll_back(run: &mut DrillRun, state: &mut State, outcome: Outcome, cmds: 
 
 /// Asks for every rollback; returns the effects to wait for.
 pub fn rollbacks(run: &mut DrillRun, state: &State, cmds: &mut Vec<Command>) -> Vec<String> {
-    let now = state.now;
+    let now = run.now(state);
     let mut names = Vec::new();
     for a in run.spec.rollbacks.clone() {
         run.log(now, Kind::Rollback, a.describe());
@@ -364,14 +364,15 @@ pub fn abort(run: &mut DrillRun, state: &mut State, why: &str, cmds: &mut Vec<Co
         return;
     }
     run.paused_at = None;
-    run.log(state.now, Kind::Bad, format!("aborted: {why}"));
+    let now = run.now(state);
+    run.log(now, Kind::Bad, format!("aborted: {why}"));
     roll_back(run, state, Outcome::Aborted(why.to_string()), cmds);
 }
 
 /// Pausing makes the lab safe at once (the rollbacks) and holds the method; resuming goes on
 /// with the next step, with the clocks moved on by the pause.
 pub fn toggle_pause(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>) {
-    let now = state.now;
+    let now = run.now(state);
     if !matches!(
         run.phase,
         Phase::Baseline | Phase::Method | Phase::Recovering

@@ -119,10 +119,18 @@ pub fn on_msg(state: &mut State, msg: DrillMsg, cmds: &mut Vec<Command>) {
     sync_running(state);
 }
 
-/// The clock moved on, or a sample came in.
+/// The clock moved on.
 pub fn on_tick(state: &mut State, cmds: &mut Vec<Command>) {
     with_run(state, cmds, drive::evaluate);
     sync_running(state);
+}
+
+/// A sample or a Docker event stamped `at` came in.
+pub fn on_reading(state: &mut State, at: chrono::DateTime<chrono::Utc>, cmds: &mut Vec<Command>) {
+    if let Some(run) = state.drill.as_mut().filter(|r| r.is_active()) {
+        run.seen = run.seen.max(at);
+    }
+    on_tick(state, cmds);
 }
 
 /// An effect (or a backup operation) ended.
@@ -134,7 +142,10 @@ pub fn on_effect(
     cmds: &mut Vec<Command>,
 ) {
     with_run(state, cmds, |run, state, cmds| {
-        drive::on_effect(run, state, name, result, at.max(state.now), cmds);
+        if run.is_active() {
+            run.seen = run.seen.max(at);
+        }
+        drive::on_effect(run, state, name, result, run.now(state), cmds);
         drive::evaluate(run, state, cmds);
     });
     sync_running(state);

@@ -81,6 +81,9 @@ pub struct DrillRun {
     pub spec: DrillSpec,
     pub phase: Phase,
     pub since: DateTime<Utc>,
+    /// The newest time a reading or an effect was stamped with: the drill's clock runs on
+    /// it as well as on the ticks, so a Docker event is timed when it happened.
+    pub seen: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub method_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
@@ -132,6 +135,7 @@ impl DrillRun {
         DrillRun {
             phase: Phase::Briefing,
             since: now,
+            seen: now,
             started_at: None,
             method_at: None,
             ended_at: None,
@@ -152,6 +156,11 @@ impl DrillRun {
             timeline: Vec::new(),
             spec,
         }
+    }
+
+    /// The drill's now: the clock's, or a newer reading's.
+    pub fn now(&self, state: &crate::app::State) -> DateTime<Utc> {
+        state.now.max(self.seen)
     }
 
     /// Running: the lab is being changed or watched on the drill's behalf.
