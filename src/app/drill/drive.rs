@@ -4,6 +4,8 @@
 use super::eval::{CheckState, ObjectiveState};
 use super::run::{DrillRun, Outcome, Phase, Wait, ROLLBACK_SECS};
 use super::spec::{Action, RestorePoint};
+use super::stop::finish;
+pub use super::stop::{abort, roll_back, toggle_pause};
 use super::timeline::Kind;
 use super::{DrillEffect, SQL_EFFECT, V2_FAULT_EFFECT};
 use crate::app::backups::{self, BackupCommand};
@@ -71,11 +73,11 @@ fn evaluate_once(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>)
             begin_step(run, state, cmds);
         }
         Phase::Baseline if now - run.since > chrono(run.spec.steady_within) => {
-            run.log(
-                now,
-                Kind::Bad,
-                "the steady state did not show: the method does not run",
+            let text = format!(
+                "no steady state ({}): the method does not run",
+                not_green(run)
             );
+            run.log(now, Kind::Bad, text);
             roll_back(run, state, Outcome::NotSteady, cmds);
         }
         Phase::Method => match run.wait.clone() {
@@ -115,6 +117,22 @@ fn evaluate_once(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>)
         }
         _ => {}
     }
+}
+
+/// The hypothesis checks that are not green, and why.
+fn not_green(run: &DrillRun) -> String {
+    let parts: Vec<String> = run
+        .spec
+        .hypothesis
+        .iter()
+        .zip(&run.checks)
+        .filter(|(_, c)| **c != CheckState::Green)
+        .map(|(h, c)| match c {
+            CheckState::Unknown(why) => format!("{}: unknown, {why}", h.name),
+            _ => format!("{}: red", h.name),
+        })
+        .collect();
+    parts.join("; ")
 }
 
 /// Detection, recovery and objectives, on every reading while the method runs and after.
@@ -225,7 +243,7 @@ fn next_step(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>) {
 }
 
 /// The Command for an action that reports as an effect; returns the effect's name.
-fn command(action: &Action, state: &State, cmds: &mut Vec<Command>) -> &'static str {
+pub(super) fn command(action: &Action, state: &State, cmds: &mut Vec<Command>) -> &'static str {
     match action {
         Action::Chaos(c) => {
             cmds.push(Command::ChaosApply(c.spec()));
@@ -311,84 +329,6 @@ pub fn on_effect(
         Err(e) => {
             let why = format!("step {} ({}) failed: {e}", run.step + 1, step.name);
             abort(run, state, &why, cmds);
-        }
-    }
-}
-
-/// Runs every rollback; the drill is scored once they are done.
-pub fn roll_back(run: &mut DrillRun, state: &mut State, outcome: Outcome, cmds: &mut Vec<Command>) {
-    let now = run.now(state);
-    for f in &mut run.figures {
-        f.after = f.now;
-    }
-    run.outcome = Some(outcome);
-    run.phase = Phase::RollingBack;
-    run.since = now;
-    run.wait = None;
-    run.rolling = rollbacks(run, state, cmds);
-    if run.rolling.is_empty() {
-        finish(run, now);
-    }
-}
-
-/// Asks for every rollback; returns the effects to wait for.
-pub fn rollbacks(run: &mut DrillRun, state: &State, cmds: &mut Vec<Command>) -> Vec<String> {
-    let now = run.now(state);
-    let mut names = Vec::new();
-    for a in run.spec.rollbacks.clone() {
-        run.log(now, Kind::Rollback, a.describe());
-        names.push(command(&a, state, cmds).to_string());
-    }
-    names
-}
-
-fn finish(run: &mut DrillRun, now: DateTime<Utc>) {
-    run.phase = Phase::Done;
-    run.ended_at = Some(now);
-    run.paused_at = None;
-    for o in &mut run.objectives {
-        if !o.met() {
-            *o = ObjectiveState::Missed;
-        }
-    }
-    let s = run.score();
-    run.log(
-        now,
-        Kind::Phase,
-        format!("scored: {}", s.outcome.describe()),
-    );
-}
-
-pub fn abort(run: &mut DrillRun, state: &mut State, why: &str, cmds: &mut Vec<Command>) {
-    if !run.is_active() || run.phase == Phase::RollingBack {
-        return;
-    }
-    run.paused_at = None;
-    let now = run.now(state);
-    run.log(now, Kind::Bad, format!("aborted: {why}"));
-    roll_back(run, state, Outcome::Aborted(why.to_string()), cmds);
-}
-
-/// Pausing makes the lab safe at once (the rollbacks) and holds the method; resuming goes on
-/// with the next step, with the clocks moved on by the pause.
-pub fn toggle_pause(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>) {
-    let now = run.now(state);
-    if !matches!(
-        run.phase,
-        Phase::Baseline | Phase::Method | Phase::Recovering
-    ) {
-        return;
-    }
-    match run.paused_at.take() {
-        None => {
-            run.paused_at = Some(now);
-            run.log(now, Kind::Phase, "paused: rollbacks run, the method holds");
-            rollbacks(run, state, cmds);
-        }
-        Some(at) => {
-            run.shift(now - at);
-            run.log(now, Kind::Phase, "resumed");
-            evaluate(run, state, cmds);
         }
     }
 }

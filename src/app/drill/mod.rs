@@ -13,6 +13,7 @@ pub mod figure;
 pub mod parse;
 pub mod run;
 pub mod spec;
+mod stop;
 pub mod timeline;
 
 pub use eval::CheckState;
