@@ -262,6 +262,28 @@ pub async fn run(config: Config, opts: Options) -> Result<()> {
             break;
         }
     }
+    // A drill still running is aborted as the control room goes: its rollbacks always run.
+    if state.drill.as_ref().is_some_and(|r| r.is_active()) {
+        let abort = Msg::Drill(crate::app::drill::DrillMsg::Abort);
+        for cmd in update(&mut state, abort) {
+            effects.run(cmd);
+        }
+        state.show_drill = true;
+        guard
+            .terminal
+            .draw(|frame| ui::view_with(&state, frame, &theme))?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while state.drill.as_ref().is_some_and(|r| r.is_active()) {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(msg)) => {
+                    for cmd in update(&mut state, msg) {
+                        effects.run(cmd);
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
     input.abort();
     clock.abort();
     // The faults this control room applied end with it, as a headless one's end on Ctrl-C.
