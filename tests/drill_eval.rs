@@ -244,6 +244,29 @@ fn an_objective_not_met_in_time_is_missed_and_a_failed_step_aborts() {
 }
 
 #[test]
+fn setup_steps_run_before_the_steady_state_is_judged() {
+    let text = DRILL.replace(
+        "[[method]]\nkind = \"chaos\"",
+        "[[setup]]\nkind = \"load\"\nrate = 5\n[[method]]\nkind = \"chaos\"",
+    );
+    let mut d = Drill::loaded(&text);
+    d.queue(0, 50);
+    d.send(Msg::Drill(DrillMsg::Start));
+    assert_eq!(d.run().phase, Phase::Setup);
+    assert!(matches!(&d.cmds[..], [Command::Load { rate: Some(5) }]));
+    d.effect(1, "load", true);
+    assert_eq!(d.run().phase, Phase::Baseline, "queue 50: not steady yet");
+    d.queue(2, 3);
+    assert_eq!(d.run().phase, Phase::Method);
+    assert_eq!(
+        d.run().start_values[0],
+        Some(50.0),
+        "the first reading after the start"
+    );
+    assert!(matches!(d.cmds.last(), Some(Command::ChaosApply(_))));
+}
+
+#[test]
 fn relative_checks_compare_with_the_value_at_the_start() {
     let text = DRILL.replace(
         "figure = \"queue.depth\"\nbelow = 20",

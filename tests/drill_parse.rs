@@ -79,6 +79,7 @@ fn bad_cases() -> Vec<(String, usize, &'static str)> {
         ("title = \"t\"\nbriefing = \"b\"\n[hypothesis]\n[[hypothesis.check]]\nfigure = \"queue.width\"\nbelow = 1\n".into(), 4, "unknown figure `queue.width`"),
         ("title = \"t\"\nbriefing = \"b\"\n[hypothesis]\nrecover_within = \"forever\"\n".into(), 4, "recover_within"),
         ("title = \"t\"\nbriefing = = \"b\"\n".into(), 2, ""),
+        (format!("{HEAD}[[setup]]\nkind = \"chaos\"\nfault = \"kill\"\nservice = \"worker\"\nduration = \"5s\"\n[[method]]\nkind = \"wait\"\nduration = \"5s\"\n"), 7, "setup step 1: a fault belongs in the [[method]]"),
     ]
 }
 

@@ -59,11 +59,11 @@ fn lines<'a>(run: &'a DrillRun, state: &State, theme: &Theme) -> Vec<Line<'a>> {
     if run.paused() {
         status.push(Span::styled("  PAUSED (rollbacks ran)", theme.warn));
     }
-    if run.phase == Phase::Method {
+    if matches!(run.phase, Phase::Setup | Phase::Method) {
         if let Some(step) = run.spec.method.get(run.step) {
-            let n = run.spec.method.len();
+            let (word, i, n) = crate::app::drill::drive::step_of(run);
             status.push(Span::styled(
-                format!("  step {}/{n}: {}", run.step + 1, step.name),
+                format!("  {word} {i}/{n}: {}", step.name),
                 theme.text,
             ));
         }

@@ -23,18 +23,29 @@ pub fn readings(run: &DrillRun, state: &State) -> Vec<Result<f64, String>> {
     run.spec.figures().iter().map(|f| f.read(state)).collect()
 }
 
-/// Starts a drill from its briefing: the baseline waits for the steady state.
-pub fn start(run: &mut DrillRun, state: &State) {
+/// Starts a drill from its briefing: the setup's steps, then the baseline waits for the
+/// steady state.
+pub fn start(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>) {
     if run.phase != Phase::Briefing {
         return;
     }
     let now = run.now(state);
     run.started_at = Some(now);
+    run.since = now;
+    if run.spec.setup > 0 {
+        run.phase = Phase::Setup;
+        run.log(now, Kind::Phase, "started: setting up");
+        begin_step(run, state, cmds);
+    } else {
+        to_baseline(run, now);
+    }
+}
+
+fn to_baseline(run: &mut DrillRun, now: DateTime<Utc>) {
     run.phase = Phase::Baseline;
     run.since = now;
-    let r = readings(run, state);
-    run.judge_all(&r);
-    run.log(now, Kind::Phase, "started: waiting for the steady state");
+    run.wait = None;
+    run.log(now, Kind::Phase, "waiting for the steady state");
 }
 
 /// The clock moved on or a figure changed: judge, and move the drill on (through as many
@@ -80,7 +91,7 @@ fn evaluate_once(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>)
             run.log(now, Kind::Bad, text);
             roll_back(run, state, Outcome::NotSteady, cmds);
         }
-        Phase::Method => match run.wait.clone() {
+        Phase::Setup | Phase::Method => match run.wait.clone() {
             Some(Wait::Until(t)) if now >= t => next_step(run, state, cmds),
             Some(Wait::Check(deadline)) => {
                 let Some(Action::Await { check, .. }) = run.current().cloned() else {
@@ -116,6 +127,16 @@ fn evaluate_once(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>)
             finish(run, now)
         }
         _ => {}
+    }
+}
+
+/// `("setup", 1, 2)` or `("step", 3, 5)`: where the drill is, counted within its part.
+pub fn step_of(run: &DrillRun) -> (&'static str, usize, usize) {
+    let (k, n) = (run.spec.setup, run.spec.method.len());
+    if run.step < k {
+        ("setup", run.step + 1, k)
+    } else {
+        ("step", run.step - k + 1, n - k)
     }
 }
 
@@ -180,6 +201,9 @@ fn track(run: &mut DrillRun, r: &[Result<f64, String>], now: DateTime<Utc>) {
 
 fn begin_step(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>) {
     let now = run.now(state);
+    if run.phase == Phase::Setup && run.step == run.spec.setup {
+        return to_baseline(run, now);
+    }
     let Some(step) = run.spec.method.get(run.step).cloned() else {
         run.phase = Phase::Recovering;
         run.since = now;
@@ -192,12 +216,8 @@ fn begin_step(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>) {
         return;
     };
     run.step_started[run.step] = Some(now);
-    let n = run.spec.method.len();
-    run.log(
-        now,
-        Kind::Step,
-        format!("step {}/{n}: {}", run.step + 1, step.name),
-    );
+    let (word, i, n) = step_of(run);
+    run.log(now, Kind::Step, format!("{word} {i}/{n}: {}", step.name));
     run.wait = match &step.action {
         Action::Mark(name) => {
             run.marks.push((name.clone(), now));
@@ -308,7 +328,7 @@ pub fn on_effect(
         Some(Wait::Backup) => name == "backup",
         _ => false,
     };
-    if run.phase != Phase::Method || !waiting {
+    if !matches!(run.phase, Phase::Setup | Phase::Method) || !waiting {
         return;
     }
     let step = run.spec.method[run.step].clone();

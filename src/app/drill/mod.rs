@@ -103,12 +103,12 @@ pub fn on_msg(state: &mut State, msg: DrillMsg, cmds: &mut Vec<Command>) {
                 let spec = state.drill.take().map(|r| r.spec);
                 state.drill = spec.map(|s| DrillRun::new(s, state.now));
                 with_run(state, cmds, |run, state, cmds| {
-                    drive::start(run, state);
+                    drive::start(run, state, cmds);
                     drive::evaluate(run, state, cmds);
                 });
             }
             Some(_) => with_run(state, cmds, |run, state, cmds| {
-                drive::start(run, state);
+                drive::start(run, state, cmds);
                 drive::evaluate(run, state, cmds);
             }),
         },

@@ -17,6 +17,8 @@ struct FileText {
     briefing: String,
     hypothesis: HypothesisText,
     #[serde(default)]
+    setup: Vec<Spanned<StepText>>,
+    #[serde(default)]
     method: Vec<Spanned<StepText>>,
     #[serde(default)]
     objective: Vec<Spanned<ObjectiveText>>,
@@ -185,9 +187,21 @@ fn build(f: FileText) -> Result<DrillSpec, At> {
     }
     let mut method: Vec<Step> = Vec::new();
     let mut marks: Vec<String> = Vec::new();
-    for (i, s) in f.method.iter().enumerate() {
-        let action = action(s.get_ref(), &marks)
-            .map_err(|e| at(s, format!("method step {}: {e}", i + 1)))?;
+    let setup = f.setup.len();
+    for (i, s) in f.setup.iter().chain(&f.method).enumerate() {
+        let (part, n) = if i < setup {
+            ("setup", i + 1)
+        } else {
+            ("method", i + 1 - setup)
+        };
+        let action =
+            action(s.get_ref(), &marks).map_err(|e| at(s, format!("{part} step {n}: {e}")))?;
+        if i < setup && action.is_fault() {
+            return Err(at(
+                s,
+                format!("setup step {n}: a fault belongs in the [[method]], not the setup"),
+            ));
+        }
         if let Action::Mark(m) = &action {
             marks.push(m.clone());
         }
@@ -240,6 +254,7 @@ fn build(f: FileText) -> Result<DrillSpec, At> {
         steady_within,
         recover_within,
         method,
+        setup,
         objectives,
         rollbacks,
     })

@@ -16,6 +16,8 @@ pub const ROLLBACK_SECS: i64 = 90;
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Briefing,
+    /// The setup's steps (load on, a backup…), before the steady state is checked.
+    Setup,
     /// Waiting for the steady state before the method starts.
     Baseline,
     Method,
@@ -29,6 +31,7 @@ impl Phase {
     pub fn name(self) -> &'static str {
         match self {
             Phase::Briefing => "briefing",
+            Phase::Setup => "setup",
             Phase::Baseline => "baseline",
             Phase::Method => "method",
             Phase::Recovering => "recovering",
@@ -233,7 +236,7 @@ impl DrillRun {
 
     /// The current step's action, while the method runs.
     pub fn current(&self) -> Option<&Action> {
-        (self.phase == Phase::Method)
+        matches!(self.phase, Phase::Setup | Phase::Method)
             .then(|| self.spec.method.get(self.step).map(|s| &s.action))
             .flatten()
     }

@@ -15,7 +15,8 @@ pub enum Cmp {
     Equals(f64),
     AtLeast(f64),
     AtMost(f64),
-    /// At least the figure's value when the drill started (a counter that must not go back).
+    /// At least the figure's value when the baseline began, after the setup (a count that
+    /// must not go back).
     AtLeastStart,
 }
 
@@ -213,7 +214,11 @@ pub struct DrillSpec {
     pub steady_within: Duration,
     /// How long after the method the steady state may take to come back.
     pub recover_within: Duration,
+    /// The setup's steps first (the first `setup` of them), then the method's.
     pub method: Vec<Step>,
+    /// How many of `method` are setup: run before the steady state is checked.
+    #[serde(default)]
+    pub setup: usize,
     pub objectives: Vec<Objective>,
     pub rollbacks: Vec<Action>,
 }

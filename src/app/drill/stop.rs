@@ -69,7 +69,7 @@ pub fn toggle_pause(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Comman
     let now = run.now(state);
     if !matches!(
         run.phase,
-        Phase::Baseline | Phase::Method | Phase::Recovering
+        Phase::Setup | Phase::Baseline | Phase::Method | Phase::Recovering
     ) {
         return;
     }
