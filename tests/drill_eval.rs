@@ -282,3 +282,13 @@ fn relative_checks_compare_with_the_value_at_the_start() {
     d.queue(3, 7);
     assert_eq!(d.run().checks, vec![CheckState::Green]);
 }
+
+#[test]
+fn a_loaded_drill_survives_the_journal_round_trip() {
+    // `--journal` writes every Msg as JSON; a replay must load the very same drill.
+    let spec = parse(DRILL, "t.toml").unwrap();
+    let msg = Msg::Drill(DrillMsg::Loaded(Box::new(spec)));
+    let text = serde_json::to_string(&msg).unwrap();
+    let back: Msg = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, msg);
+}
