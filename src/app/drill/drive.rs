@@ -61,6 +61,11 @@ pub fn evaluate(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>) 
 }
 
 fn evaluate_once(run: &mut DrillRun, state: &mut State, cmds: &mut Vec<Command>) {
+    // The briefing shows the checks live too, so the team sees the steady state before E.
+    if run.phase == Phase::Briefing {
+        let r = readings(run, state);
+        run.judge_all(&r);
+    }
     if !run.is_active() {
         return;
     }

@@ -90,6 +90,7 @@ pub fn on_msg(state: &mut State, msg: DrillMsg, cmds: &mut Vec<Command>) {
             );
             state.drill = Some(DrillRun::new(*spec, state.now));
             state.show_drill = true;
+            with_run(state, cmds, drive::evaluate);
         }
         DrillMsg::LoadFailed(e) => toast(state, ToastLevel::Error, e),
         DrillMsg::Toggle => state.show_drill = !state.show_drill && state.drill.is_some(),
