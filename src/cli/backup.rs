@@ -241,11 +241,16 @@ pub fn run(config: &Config, action: BackupAction, json: bool, readonly: bool) ->
 }
 
 fn refuse(msg: &str, json: bool) -> Result<i32> {
+    fail(msg, json, 2)
+}
+
+/// Says why on stderr (and as JSON when asked) and returns the exit code.
+fn fail(msg: &str, json: bool, code: i32) -> Result<i32> {
     if json {
         print_json(&json!({ "ok": false, "error": msg }))?;
     }
     eprintln!("driftdock: {msg}");
-    Ok(2)
+    Ok(code)
 }
 
 fn report_manifest(result: Result<Manifest, String>, json: bool, verb: &str) -> Result<i32> {
@@ -268,13 +273,7 @@ fn report_manifest(result: Result<Manifest, String>, json: bool, verb: &str) -> 
             }
             Ok(0)
         }
-        Err(e) => {
-            if json {
-                print_json(&json!({ "ok": false, "error": e }))?;
-            }
-            eprintln!("driftdock: {e}");
-            Ok(1)
-        }
+        Err(e) => fail(&e, json, 1),
     }
 }
 
@@ -304,13 +303,7 @@ fn report_restore(result: Result<Restored, String>, json: bool) -> Result<i32> {
             }
             Ok(0)
         }
-        Err(e) => {
-            if json {
-                print_json(&json!({ "ok": false, "error": e }))?;
-            }
-            eprintln!("driftdock: {e}");
-            Ok(1)
-        }
+        Err(e) => fail(&e, json, 1),
     }
 }
 

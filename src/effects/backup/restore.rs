@@ -168,22 +168,10 @@ impl Backups {
         let result = async {
             let mut admin = self.target.connect(Some("postgres")).await?;
             pg::end_other_sessions(&mut admin, &self.target.database).await?;
-            let cmd: Vec<String> = [
-                "pg_restore",
-                "--clean",
-                "--if-exists",
-                "--single-transaction",
-                "--exit-on-error",
-                "--no-owner",
-                "--no-password",
-                "--username",
-                &self.target.user,
-                "--dbname",
+            let cmd = self.target.pg_restore(
                 &self.target.database,
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+                &["--clean", "--if-exists", "--single-transaction"],
+            );
             let mut ticker = Ticker::new("restore", "restoring", Some(m.size), on);
             let path = self.store.path_of(&m.file);
             exec_from_file(&self.docker, &container, &cmd, &path, &mut ticker)
