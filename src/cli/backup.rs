@@ -236,7 +236,7 @@ pub fn run(config: &Config, action: BackupAction, json: bool, readonly: bool) ->
             }
             report_restore(result, json)
         }
-        BackupAction::Prune { dry_run } => prune(&b, dry_run, json),
+        BackupAction::Prune { dry_run } => prune(&b, &rt, dry_run, json),
     }
 }
 
@@ -324,7 +324,7 @@ fn list(b: &Backups, json: bool) -> Result<i32> {
     Ok(0)
 }
 
-fn prune(b: &Backups, dry_run: bool, json: bool) -> Result<i32> {
+fn prune(b: &Backups, rt: &tokio::runtime::Runtime, dry_run: bool, json: bool) -> Result<i32> {
     let (all, _) = b.list().map_err(anyhow::Error::msg)?;
     let verdicts = retention::judge(&all, b.rule, chrono::Utc::now());
     let deleted = if dry_run {
@@ -335,7 +335,7 @@ fn prune(b: &Backups, dry_run: bool, json: bool) -> Result<i32> {
             .collect()
     } else {
         let lock = b.lock().map_err(anyhow::Error::msg)?;
-        b.prune(&lock, false).map_err(anyhow::Error::msg)?
+        rt.block_on(b.prune(&lock)).map_err(anyhow::Error::msg)?
     };
     if json {
         let v: Vec<Value> = verdicts

@@ -21,8 +21,8 @@ impl Backups {
         let lock = self.lock()?;
         let m = self.create_locked(&lock, kind, reason, on).await?;
         // A prune that fails does not undo a good backup; it is audited and said.
-        if let Err(e) = self.prune(&lock, false) {
-            eprintln!("driftdock: retention: {e}");
+        if let Err(e) = self.prune(&lock).await {
+            (self.warn)(format!("retention: {e}"));
         }
         Ok(m)
     }
