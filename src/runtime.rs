@@ -264,7 +264,7 @@ pub async fn run(config: Config, opts: Options) -> Result<()> {
     }
     // A drill still running is aborted as the control room goes: its rollbacks always run.
     if state.drill.as_ref().is_some_and(|r| r.is_active()) {
-        let abort = Msg::Drill(crate::app::drill::DrillMsg::Abort);
+        let abort = Msg::Drill(crate::app::drill::DrillMsg::Interrupted);
         for cmd in update(&mut state, abort) {
             effects.run(cmd);
         }

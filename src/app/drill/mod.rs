@@ -48,6 +48,8 @@ pub enum DrillMsg {
     Start,
     TogglePause,
     Abort,
+    /// The process is ending (Ctrl-C, SIGTERM, leaving the control room): abort, saying so.
+    Interrupted,
     /// Show or hide the drill panel.
     Toggle,
 }
@@ -94,7 +96,9 @@ pub fn on_msg(state: &mut State, msg: DrillMsg, cmds: &mut Vec<Command>) {
         }
         DrillMsg::LoadFailed(e) => toast(state, ToastLevel::Error, e),
         DrillMsg::Toggle => state.show_drill = !state.show_drill && state.drill.is_some(),
-        DrillMsg::Start | DrillMsg::TogglePause | DrillMsg::Abort if state.readonly => {
+        DrillMsg::Start | DrillMsg::TogglePause | DrillMsg::Abort | DrillMsg::Interrupted
+            if state.readonly =>
+        {
             toast(state, ToastLevel::Error, "read-only: drills are off");
         }
         DrillMsg::Start => match state.drill.as_ref().map(|r| r.phase) {
@@ -115,7 +119,15 @@ pub fn on_msg(state: &mut State, msg: DrillMsg, cmds: &mut Vec<Command>) {
         },
         DrillMsg::TogglePause => with_run(state, cmds, drive::toggle_pause),
         DrillMsg::Abort => with_run(state, cmds, |run, state, cmds| {
-            drive::abort(run, state, "aborted by hand", cmds)
+            drive::abort(run, state, "by hand", cmds)
+        }),
+        DrillMsg::Interrupted => with_run(state, cmds, |run, state, cmds| {
+            drive::abort(
+                run,
+                state,
+                "the process is ending (Ctrl-C, SIGTERM or quit)",
+                cmds,
+            )
         }),
     }
     sync_running(state);

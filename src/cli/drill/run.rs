@@ -82,11 +82,11 @@ async fn drill_loop(
             }
             _ = sigint.recv(), if !interrupted => {
                 interrupted = true;
-                handle(&mut state, Msg::Drill(DrillMsg::Abort), &mut effects)?;
+                handle(&mut state, Msg::Drill(DrillMsg::Interrupted), &mut effects)?;
             }
             _ = sigterm.recv(), if !interrupted => {
                 interrupted = true;
-                handle(&mut state, Msg::Drill(DrillMsg::Abort), &mut effects)?;
+                handle(&mut state, Msg::Drill(DrillMsg::Interrupted), &mut effects)?;
             }
         }
     }
