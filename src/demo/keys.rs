@@ -74,6 +74,18 @@ impl Key {
         NAMES.iter().any(|(n, _)| *n == word) || word.starts_with("Ctrl+")
     }
 
+    /// The key's name as a tape writes it.
+    pub fn name(self) -> String {
+        match self {
+            Key::Ctrl(c) => format!("Ctrl+{c}"),
+            Key::Char(c) => c.to_string(),
+            k => NAMES
+                .iter()
+                .find(|(_, n)| *n == k)
+                .map_or_else(String::new, |(name, _)| name.to_string()),
+        }
+    }
+
     /// What the terminal sends when the key is pressed.
     pub fn bytes(self) -> Vec<u8> {
         let s: &[u8] = match self {
@@ -115,6 +127,10 @@ mod tests {
         assert_eq!(Key::parse("Ctrl+"), None);
         assert_eq!(Key::parse("enter"), None);
         assert_eq!(Key::parse(""), None);
+        for name in ["Enter", "Esc", "Shift+Tab", "PageDown", "Ctrl+C", "q"] {
+            let key = Key::parse(name).unwrap();
+            assert_eq!(Key::parse(&key.name()), Some(key), "{name}");
+        }
         assert!(Key::is_command("Ctrl+C") && Key::is_command("Esc") && !Key::is_command("q"));
     }
 }

@@ -2,6 +2,8 @@
 //! in a pseudo-terminal, recorded with its own `--record` (`driftdock demo run FILE.tape`).
 
 pub mod keys;
+pub mod run;
+mod syntax;
 pub mod tape;
 
 use std::fmt;
@@ -11,8 +13,8 @@ impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
             Action::Type(t) => write!(f, "Type {t:?}"),
-            Action::Key { key, count: 1 } => write!(f, "Key {key:?}"),
-            Action::Key { key, count } => write!(f, "Key {key:?} {count}"),
+            Action::Key { key, count: 1 } => write!(f, "Key {}", key.name()),
+            Action::Key { key, count } => write!(f, "Key {} {count}", key.name()),
             Action::Sleep(d) => write!(f, "Sleep {}", humantime::format_duration(*d)),
             Action::Wait { pattern, timeout } => write!(
                 f,
