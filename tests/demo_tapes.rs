@@ -141,7 +141,8 @@ fn a_failing_expect_exits_1_naming_its_line_and_showing_the_screen() {
     std::fs::write(
         dir.join("fail.tape"),
         "Args --readonly\nSet TypingSpeed 10ms\n\nWait /Containers/ timeout 20s\n\
-         Expect /no such words on any screen/\nKey 3\n",
+         Expect /no such words on any screen/\nKey 3\n\
+         Cleanup\nIf /Containers/ Screenshot after.txt\nIf /no such words/ Screenshot never.txt\n",
     )
     .unwrap();
     let out = run(&["demo", "run", "fail.tape"], &dir);
@@ -160,6 +161,9 @@ fn a_failing_expect_exits_1_naming_its_line_and_showing_the_screen() {
         "a step after the failure ran"
     );
     assert!(stdout.contains("fail.tape: FAILED"), "{stdout}");
+    // Cleanup ran after the failure, and its If played only what matched.
+    assert!(dir.join("after.txt").exists(), "{stderr}");
+    assert!(!dir.join("never.txt").exists());
     // The run up to the failure is recorded, by default beside the tape's name.
     let cast = parse(&std::fs::read_to_string(dir.join("fail.cast")).unwrap());
     assert!(!cast.events.is_empty());

@@ -67,6 +67,7 @@ fn load(path: &Path) -> std::result::Result<Tape, Vec<String>> {
 fn least_time(t: &Tape) -> Duration {
     t.steps
         .iter()
+        .chain(&t.cleanup)
         .map(|s| match &s.action {
             Action::Sleep(d) => *d,
             Action::Type(text) => t.typing_speed * text.chars().count() as u32,
@@ -82,9 +83,13 @@ fn check(paths: &[PathBuf], json: bool) -> i32 {
         let (line, value) = match load(path) {
             Ok(t) => (
                 format!(
-                    "{}: ok: {} steps, {}×{}{}, at least {:.1}s",
+                    "{}: ok: {} steps{}, {}×{}{}, at least {:.1}s",
                     path.display(),
                     t.steps.len(),
+                    match t.cleanup.len() {
+                        0 => String::new(),
+                        n => format!(" + {n} cleanup"),
+                    },
                     t.width,
                     t.height,
                     if t.args.is_empty() {
@@ -94,7 +99,8 @@ fn check(paths: &[PathBuf], json: bool) -> i32 {
                     },
                     least_time(&t).as_secs_f64()
                 ),
-                json!({"tape": path, "ok": true, "steps": t.steps.len(), "args": t.args}),
+                json!({"tape": path, "ok": true, "steps": t.steps.len(),
+                    "cleanup": t.cleanup.len(), "args": t.args}),
             ),
             Err(errs) => {
                 code = 2;

@@ -23,6 +23,7 @@ impl fmt::Display for Action {
             ),
             Action::Expect(p) => write!(f, "Expect {p}"),
             Action::Screenshot(p) => write!(f, "Screenshot {}", p.display()),
+            Action::If { pattern, then } => write!(f, "If {pattern} {then}"),
         }
     }
 }

@@ -262,6 +262,19 @@ pub fn run(
             progress(step, t.elapsed());
         }
     }
+    // Cleanup is played whatever happened above, as long as the control room is there; its
+    // first failure is reported unless an earlier one was.
+    if !s.exited() {
+        for step in &tape.cleanup {
+            let t = Instant::now();
+            match play(&mut s, tape, step, opts, &mut groups) {
+                Ok(()) => progress(step, t.elapsed()),
+                Err(f) => {
+                    failure.get_or_insert(f);
+                }
+            }
+        }
+    }
     let last_screen = s.screen();
     let exit_code = s.finish(opts.quit_timeout);
     if failure.is_none() && exit_code != Some(0) {
@@ -289,22 +302,36 @@ fn play(
     opts: &Options,
     groups: &mut Vec<String>,
 ) -> std::result::Result<(), Failure> {
-    let fail = |s: &Session, expected: String| Failure {
+    play_action(s, tape, &step.action, opts, groups).map_err(|expected| Failure {
         line: step.line,
         expected,
         screen: s.screen(),
-    };
-    let io = |s: &Session, e: anyhow::Error| fail(s, format!("{e:#}"));
-    match &step.action {
+    })
+}
+
+fn play_action(
+    s: &mut Session,
+    tape: &Tape,
+    action: &Action,
+    opts: &Options,
+    groups: &mut Vec<String>,
+) -> std::result::Result<(), String> {
+    let io = |e: anyhow::Error| format!("{e:#}");
+    match action {
+        Action::If { pattern, then } => {
+            if pattern.regex.is_match(&s.screen()) {
+                play_action(s, tape, then, opts, groups)?;
+            }
+        }
         Action::Type(text) => {
             for c in expand(text, groups).chars() {
-                s.send(c.to_string().as_bytes()).map_err(|e| io(s, e))?;
+                s.send(c.to_string().as_bytes()).map_err(io)?;
                 thread::sleep(tape.typing_speed);
             }
         }
         Action::Key { key, count } => {
             for _ in 0..*count {
-                s.send(&key.bytes()).map_err(|e| io(s, e))?;
+                s.send(&key.bytes()).map_err(io)?;
                 // A lone Esc read together with the next key would be Alt+key.
                 let gap = if key.bytes() == b"\x1b" {
                     tape.typing_speed.max(Duration::from_millis(60))
@@ -324,22 +351,22 @@ fn play(
                     break;
                 }
                 if s.exited() {
-                    return Err(fail(s, format!("{pattern} (driftdock left first)")));
+                    return Err(format!("{pattern} (driftdock left first)"));
                 }
                 if start.elapsed() >= *timeout {
                     let secs = timeout.as_secs_f64();
-                    return Err(fail(s, format!("{pattern} within {secs}s")));
+                    return Err(format!("{pattern} within {secs}s"));
                 }
                 thread::sleep(POLL);
             }
         }
         Action::Expect(pattern) => match pattern.regex.captures(&s.screen()) {
             Some(c) => *groups = captured(&c),
-            None => return Err(fail(s, pattern.to_string())),
+            None => return Err(pattern.to_string()),
         },
         Action::Screenshot(path) => {
             let path = opts.dir.join(path);
-            write_screen(&path, &s.screen()).map_err(|e| io(s, e))?;
+            write_screen(&path, &s.screen()).map_err(io)?;
         }
     }
     Ok(())

@@ -200,3 +200,25 @@ pub fn flags(args: &[Token]) -> Result<Vec<String>, String> {
     }
     Ok(out)
 }
+
+/// A line's leading /regex/ (`\/` inside) and what follows it, trimmed.
+pub fn split_regex(s: &str) -> Option<(String, &str)> {
+    let body = s.trim_start().strip_prefix('/')?;
+    let mut re = String::new();
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '/' => return Some((re, body[i + 1..].trim())),
+            '\\' => match chars.next() {
+                Some((_, '/')) => re.push('/'),
+                Some((_, n)) => {
+                    re.push('\\');
+                    re.push(n);
+                }
+                None => re.push('\\'),
+            },
+            c => re.push(c),
+        }
+    }
+    None
+}

@@ -15,11 +15,13 @@
 //! Wait /canary +25%/ timeout 30s    # until the screen matches (also `Wait@30s /re/`)
 //! Expect /applied/          # the screen matches now, or the tape fails here
 //! Screenshot tour.txt       # the screen's text to a file
+//! If /load \d/ Key L        # a step played only when the screen matches
+//! Cleanup                   # the steps after it are played however the ones above ended
 //! ```
 
 use super::keys::{self, Key};
 pub use super::syntax::{duration, expand, FLAGS};
-use super::syntax::{flags, highest_group, near, pattern, text_of, tokens, Token};
+use super::syntax::{flags, highest_group, near, pattern, split_regex, text_of, tokens, Token};
 use regex::Regex;
 use std::fmt;
 use std::path::PathBuf;
@@ -35,6 +37,8 @@ pub struct Tape {
     pub env: Vec<(String, String)>,
     pub args: Vec<String>,
     pub steps: Vec<Step>,
+    /// The steps after `Cleanup`: played however the steps before ended.
+    pub cleanup: Vec<Step>,
 }
 
 #[derive(Clone, Debug)]
@@ -47,11 +51,22 @@ pub struct Step {
 #[derive(Clone, Debug)]
 pub enum Action {
     Type(String),
-    Key { key: Key, count: u32 },
+    Key {
+        key: Key,
+        count: u32,
+    },
     Sleep(Duration),
-    Wait { pattern: Pattern, timeout: Duration },
+    Wait {
+        pattern: Pattern,
+        timeout: Duration,
+    },
     Expect(Pattern),
     Screenshot(PathBuf),
+    /// A step played only when the screen matches: `If /load \d/ Key L`.
+    If {
+        pattern: Pattern,
+        then: Box<Action>,
+    },
 }
 
 /// A regular expression as the tape wrote it.
@@ -74,6 +89,8 @@ pub struct TapeError {
 }
 
 const COMMANDS: &[&str] = &[
+    "If",
+    "Cleanup",
     "Output",
     "Set",
     "Args",
@@ -98,6 +115,7 @@ impl Default for Tape {
             env: Vec::new(),
             args: Vec::new(),
             steps: Vec::new(),
+            cleanup: Vec::new(),
         }
     }
 }
@@ -108,6 +126,7 @@ struct Parser {
     first_step: Option<usize>,
     output_at: Option<usize>,
     args_at: Option<usize>,
+    cleanup_at: Option<usize>,
     /// The line and group count of the last Wait or Expect.
     last_pattern: Option<(usize, usize)>,
 }
@@ -120,6 +139,7 @@ pub fn parse(text: &str) -> Result<Tape, Vec<TapeError>> {
         first_step: None,
         output_at: None,
         args_at: None,
+        cleanup_at: None,
         last_pattern: None,
     };
     for (i, raw) in text.lines().enumerate() {
@@ -157,10 +177,43 @@ impl Parser {
             }
             return self.setting(n, command, &args);
         }
-        let action = self.action(n, command, at, &args)?;
+        if command == "Cleanup" {
+            if let Some(first) = self.cleanup_at {
+                return Err(format!("one Cleanup (the first is on line {first})"));
+            }
+            if !args.is_empty() {
+                return Err("nothing after Cleanup: the steps follow on lines of their own".into());
+            }
+            self.cleanup_at = Some(n);
+            self.first_step.get_or_insert(n);
+            return Ok(());
+        }
+        let action = if command == "If" {
+            self.condition(n, rest)?
+        } else {
+            self.action(n, command, at, &args)?
+        };
         self.first_step.get_or_insert(n);
-        self.tape.steps.push(Step { line: n, action });
+        let step = Step { line: n, action };
+        match self.cleanup_at {
+            Some(_) => self.tape.cleanup.push(step),
+            None => self.tape.steps.push(step),
+        }
         Ok(())
+    }
+
+    /// `If /regex/ STEP`: the step, played when the screen matches.
+    fn condition(&mut self, n: usize, rest: &str) -> Result<Action, String> {
+        let usage = "`If /regex/ STEP`, e.g. `If /load \\d/ Key L`";
+        let (re, step) = split_regex(rest).ok_or(usage)?;
+        let pattern = pattern(&re)?;
+        let (command, args) = step.split_once(char::is_whitespace).unwrap_or((step, ""));
+        if matches!(command, "" | "If" | "Cleanup" | "Output" | "Set" | "Args") {
+            return Err(usage.into());
+        }
+        let args = tokens(args, matches!(command, "Wait" | "Expect"))?;
+        let then = Box::new(self.action(n, command, None, &args)?);
+        Ok(Action::If { pattern, then })
     }
 
     fn setting(&mut self, n: usize, command: &str, args: &[Token]) -> Result<(), String> {

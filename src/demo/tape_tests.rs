@@ -148,6 +148,16 @@ fn bad_lines_are_named_with_what_was_expected() {
         ("Args --keys=1", "no value after --keys"),
         ("Type \"$1\"", "a Wait or Expect with a group"),
         ("Wait /(a)/\nType \"$2\"", "on line 2 has 1"),
+        ("If", "`If /regex/ STEP`"),
+        ("If /x/", "`If /regex/ STEP`"),
+        ("If /x", "`If /regex/ STEP`"),
+        ("If /x/ If /y/ Key L", "`If /regex/ STEP`"),
+        ("If /x/ Set Width 100", "`If /regex/ STEP`"),
+        ("If /(/ Key L", "a valid regex"),
+        ("If /x/ Key Hyper", "a key after Key"),
+        ("Cleanup now", "nothing after Cleanup"),
+        ("Cleanup\nCleanup", "one Cleanup (the first is on line 2)"),
+        ("Cleanup\nArgs --keys", "before the first step (line 2)"),
     ];
     for (body, want) in cases {
         let text = format!("\n{body}\n");
@@ -171,6 +181,32 @@ fn settings_come_first_and_once_and_every_error_is_reported() {
     let lines: Vec<usize> = errs.iter().map(|e| e.0).collect();
     assert_eq!(lines, [2, 4, 5]);
     assert!(errs[0].1.contains("first is on line 1"));
+}
+
+#[test]
+fn cleanup_steps_and_conditions_are_kept_apart() {
+    let t = parse("Key L\nCleanup\nIf /load \\d+\\.\\d\\/s/ Key L\nType \":canary 0\"\n").unwrap();
+    assert_eq!(t.steps.len(), 1);
+    assert_eq!(t.cleanup.len(), 2);
+    assert_eq!(t.cleanup[0].line, 3);
+    match &t.cleanup[0].action {
+        Action::If { pattern, then } => {
+            assert!(pattern.regex.is_match("load 10.0/s"));
+            assert!(matches!(
+                **then,
+                Action::Key {
+                    key: Key::Char('L'),
+                    count: 1
+                }
+            ));
+        }
+        a => panic!("{a:?}"),
+    }
+    assert_eq!(
+        t.cleanup[0].action.to_string(),
+        "If /load \\d+\\.\\d\\/s/ Key L"
+    );
+    assert!(parse("Cleanup\n").unwrap().cleanup.is_empty());
 }
 
 #[test]
