@@ -173,8 +173,16 @@ impl Session {
             let _ = self.child.kill();
             self.status = self.child.wait().ok();
         }
+        // The rest of the output, unless something the control room started still holds the
+        // terminal open: then the reader is left to end with it.
         if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
+            let start = Instant::now();
+            while !reader.is_finished() && start.elapsed() < Duration::from_secs(2) {
+                thread::sleep(POLL);
+            }
+            if reader.is_finished() {
+                let _ = reader.join();
+            }
         }
         self.status.and_then(|s| s.code())
     }
