@@ -132,3 +132,64 @@ fn postgres_down_is_said_and_nothing_is_kept() {
     assert!(wait_healthy(&pg, Duration::from_secs(60)));
     assert!(restore_lab(Duration::from_secs(90)));
 }
+
+#[test]
+fn a_replay_that_cannot_reach_its_target_is_rolled_back() {
+    require_lab();
+    let _lab = lab_lock();
+    let dir = scratch("backup-rollback");
+    let _restore = Restore(dir.clone());
+    let base = create(&dir, true);
+    let start = base["wal"]["start_segment"].as_str().unwrap().to_string();
+    let tag = std::process::id();
+    for round in 0..3 {
+        post_events(&format!("rollback-{tag}-{round}"), 5);
+        psql("SELECT pg_switch_wal()");
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let t = chrono::Utc::now().to_rfc3339();
+    post_events(&format!("rollback-{tag}-after"), 5);
+    // A segment after the base goes missing from the archive: replay must stop short.
+    let pg = container("postgres");
+    let archive = "/var/lib/postgresql/wal-archive";
+    let later = docker(&[
+        "exec",
+        &pg,
+        "sh",
+        "-c",
+        &format!("ls {archive} | grep -v backup | grep -v history | sort"),
+    ]);
+    let timeline = &start[..8];
+    let victim = later
+        .lines()
+        .filter(|f| f.starts_with(timeline) && f[8..24] > start[8..])
+        .nth(1)
+        .expect("segments after the base")
+        .to_string();
+    docker(&[
+        "exec",
+        &pg,
+        "mv",
+        &format!("{archive}/{victim}"),
+        &format!("/tmp/{victim}"),
+    ]);
+    let before = fingerprint();
+    let (code, json, err) = backup(&dir, &["restore", "--to", &t, "--yes"]);
+    docker(&[
+        "exec",
+        &pg,
+        "sh",
+        "-c",
+        &format!("mv /tmp/{victim} {archive}/ 2>/dev/null || true"),
+    ]);
+    assert_eq!(code, 1, "{json}");
+    assert!(err.contains("rolled back"), "{err}");
+    let pg = container("postgres");
+    assert!(wait_healthy(&pg, Duration::from_secs(60)));
+    assert_eq!(
+        fingerprint(),
+        before,
+        "the live data is as it was before the restore"
+    );
+    assert!(restore_lab(Duration::from_secs(90)));
+}

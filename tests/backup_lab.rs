@@ -83,7 +83,8 @@ fn no_row_is_lost_across_create_and_restore() {
     post_events("roundtrip-before", 20);
     let before = fingerprint();
     let m = create(&dir, false);
-    post_events("roundtrip-after", 15);
+    let after = format!("roundtrip-after-{}", std::process::id());
+    post_events(&after, 15);
     psql("DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT 5)");
     assert_ne!(fingerprint(), before);
     let (code, json, err) = backup(&dir, &["verify", m["id"].as_str().unwrap()]);
@@ -96,13 +97,16 @@ fn no_row_is_lost_across_create_and_restore() {
         before,
         "exactly the rows of the backup are back"
     );
-    assert_eq!(count_of("roundtrip-after"), 0);
+    assert_eq!(count_of(&after), 0);
     // Writers are running again and new events reach a final state.
     assert!(restore_lab(Duration::from_secs(60)));
-    post_events("roundtrip-new", 3);
+    let new = format!("roundtrip-new-{}", std::process::id());
+    post_events(&new, 3);
     let settled = (0..100).any(|_| {
         std::thread::sleep(Duration::from_millis(200));
-        psql("SELECT count(*) FROM events WHERE type = 'roundtrip-new' AND status IN ('done', 'failed')") == "3"
+        psql(&format!(
+            "SELECT count(*) FROM events WHERE type = '{new}' AND status IN ('done', 'failed')"
+        )) == "3"
     });
     assert!(settled, "the worker runs again after the restore");
 }

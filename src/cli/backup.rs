@@ -236,16 +236,21 @@ pub fn run(config: &Config, action: BackupAction, json: bool, readonly: bool) ->
             }
             report_restore(result, json)
         }
-        BackupAction::Prune { dry_run } => prune(&b, dry_run, json),
+        BackupAction::Prune { dry_run } => prune(&b, &rt, dry_run, json),
     }
 }
 
 fn refuse(msg: &str, json: bool) -> Result<i32> {
+    fail(msg, json, 2)
+}
+
+/// Says why on stderr (and as JSON when asked) and returns the exit code.
+fn fail(msg: &str, json: bool, code: i32) -> Result<i32> {
     if json {
         print_json(&json!({ "ok": false, "error": msg }))?;
     }
     eprintln!("driftdock: {msg}");
-    Ok(2)
+    Ok(code)
 }
 
 fn report_manifest(result: Result<Manifest, String>, json: bool, verb: &str) -> Result<i32> {
@@ -268,13 +273,7 @@ fn report_manifest(result: Result<Manifest, String>, json: bool, verb: &str) -> 
             }
             Ok(0)
         }
-        Err(e) => {
-            if json {
-                print_json(&json!({ "ok": false, "error": e }))?;
-            }
-            eprintln!("driftdock: {e}");
-            Ok(1)
-        }
+        Err(e) => fail(&e, json, 1),
     }
 }
 
@@ -304,13 +303,7 @@ fn report_restore(result: Result<Restored, String>, json: bool) -> Result<i32> {
             }
             Ok(0)
         }
-        Err(e) => {
-            if json {
-                print_json(&json!({ "ok": false, "error": e }))?;
-            }
-            eprintln!("driftdock: {e}");
-            Ok(1)
-        }
+        Err(e) => fail(&e, json, 1),
     }
 }
 
@@ -331,7 +324,7 @@ fn list(b: &Backups, json: bool) -> Result<i32> {
     Ok(0)
 }
 
-fn prune(b: &Backups, dry_run: bool, json: bool) -> Result<i32> {
+fn prune(b: &Backups, rt: &tokio::runtime::Runtime, dry_run: bool, json: bool) -> Result<i32> {
     let (all, _) = b.list().map_err(anyhow::Error::msg)?;
     let verdicts = retention::judge(&all, b.rule, chrono::Utc::now());
     let deleted = if dry_run {
@@ -342,7 +335,7 @@ fn prune(b: &Backups, dry_run: bool, json: bool) -> Result<i32> {
             .collect()
     } else {
         let lock = b.lock().map_err(anyhow::Error::msg)?;
-        b.prune(&lock, false).map_err(anyhow::Error::msg)?
+        rt.block_on(b.prune(&lock)).map_err(anyhow::Error::msg)?
     };
     if json {
         let v: Vec<Value> = verdicts

@@ -9,7 +9,7 @@ use tokio::sync::mpsc::Sender;
 
 pub fn run(backups: Result<Backups, String>, cmd: BackupCommand, tx: Sender<Msg>) {
     tokio::spawn(async move {
-        let b = match backups {
+        let mut b = match backups {
             Ok(b) => b,
             Err(e) => {
                 let ev = BackupEvent::Finished {
@@ -36,6 +36,14 @@ pub fn run(backups: Result<Backups, String>, cmd: BackupCommand, tx: Sender<Msg>
             let _ = tx.send(Msg::Backup(listed)).await;
             return;
         }
+        let warn_tx = tx.clone();
+        b.warn = std::sync::Arc::new(move |text| {
+            let _ = warn_tx.try_send(Msg::Effect {
+                name: "backup".into(),
+                at: chrono::Utc::now(),
+                outcome: crate::app::msg::EffectOutcome::Failed(text),
+            });
+        });
         let progress_tx = tx.clone();
         // Progress may be dropped when the channel is full; the next report replaces it.
         let on = move |p: Progress| {

@@ -27,8 +27,6 @@ listen_addresses = '*'
 password_encryption = 'scram-sha-256'
 wal_level = replica
 archive_mode = on
-archive_command = 'test ! -f $ARCHIVE/%f && cp %p $ARCHIVE/%f'
-archive_timeout = 10s
 max_wal_senders = 3
 unix_socket_directories = '/run/postgresql'
 CONF
@@ -51,5 +49,16 @@ HBA
   as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
   echo "postgres: initialised (user $POSTGRES_USER, db $POSTGRES_DB)"
 fi
+
+# Archiving is set on every start (not only at initdb), so a cluster made by an older image
+# gets it too. Segments are gzipped: one that archive_timeout closed early is mostly zeros and
+# shrinks from 16 MB to a few kB. restore_command reads both forms.
+cat > "$PGDATA/driftdock-archive.conf" <<CONF
+archive_command = 'test ! -f $ARCHIVE/%f.gz && gzip -1 < %p > $ARCHIVE/%f.gz.tmp && mv $ARCHIVE/%f.gz.tmp $ARCHIVE/%f.gz'
+archive_timeout = 60s
+CONF
+chown postgres:postgres "$PGDATA/driftdock-archive.conf"
+grep -q "driftdock-archive.conf" "$PGDATA/postgresql.conf" ||
+  echo "include_if_exists = 'driftdock-archive.conf'" >> "$PGDATA/postgresql.conf"
 
 exec setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/postgres" -D "$PGDATA"

@@ -2,11 +2,10 @@
 //! for point-in-time restores, and their verification by starting a scratch server on a copy
 //! inside the Postgres container.
 
-use super::stream::{exec_from_file, exec_to_file, OnProgress, Ticker};
+use super::stream::{exec_from_file, OnProgress, Ticker};
 use super::{pg, Backups};
-use crate::app::backup::{Kind, Manifest, Table, WalSpan, MANIFEST_VERSION};
+use crate::app::backup::{Kind, Manifest, Table, WalSpan};
 use crate::effects::exec::exec;
-use chrono::Utc;
 use std::time::Duration;
 
 /// Where a base backup is unpacked and started for verification, inside the container.
@@ -67,14 +66,8 @@ impl Backups {
         reason: &str,
         on: OnProgress<'_>,
     ) -> Result<Manifest, String> {
-        let container = self.container().await?;
-        let started_at = Utc::now();
-        let id = self.fresh_id(Kind::Base, started_at);
-        let file = format!("{id}.{}", Kind::Base.extension());
-        let mut conn = self.target.connect(None).await?;
-        let server_version = pg::server_version(&mut conn).await?;
-        let (timeline, start_lsn, start_segment) = pg::wal_position(&mut conn).await?;
-        let (partial, mut out) = self.store.partial(lock, &file)?;
+        let mut b = self.begin(Kind::Base).await?;
+        let (timeline, start_lsn, start_segment) = pg::wal_position(&mut b.conn).await?;
         // Over TCP with the container's own password: replication is not trusted on the
         // socket, and the password never passes through this program.
         let cmd = sh(format!(
@@ -82,44 +75,22 @@ impl Backups {
              --no-password -D - -F tar -X fetch -Z 1 --checkpoint=fast",
             self.target.user
         ));
-        let mut ticker = Ticker::new("backup", "base backup", None, on);
-        let (size, sha256) = exec_to_file(&self.docker, &container, &cmd, &mut out, &mut ticker)
-            .await
-            .map_err(|e| {
-                format!(
-                    "backup failed, nothing kept in {}: {e}",
-                    self.store.dir().display()
-                )
-            })?;
-        drop(out);
-        let finished_at = Utc::now();
-        let tables = pg::tables(&mut conn).await?;
-        self.store.commit(partial, &file)?;
-        let m = Manifest {
-            version: MANIFEST_VERSION,
-            id,
-            kind: Kind::Base,
-            file,
-            started_at,
-            finished_at,
+        let (partial, size, sha256) = self.stream_out(lock, &b, &cmd, "base backup", on).await?;
+        let tables = pg::tables(&mut b.conn).await?;
+        let wal = WalSpan {
+            timeline,
+            start_lsn,
+            start_segment,
+        };
+        let m = b.manifest(
+            &self.target.database,
+            reason,
             size,
             sha256,
-            server_version,
-            database: self.target.database.clone(),
             tables,
-            reason: reason.into(),
-            wal: Some(WalSpan {
-                timeline,
-                start_lsn,
-                start_segment,
-            }),
-            verified: None,
-        };
-        if let Err(e) = self.store.write_manifest(&m) {
-            let _ = std::fs::remove_file(self.store.path_of(&m.file));
-            return Err(e);
-        }
-        Ok(m)
+            Some(wal),
+        );
+        self.keep(partial, m)
     }
 
     /// Unpacks a base backup beside the live cluster, starts a scratch server on it (it

@@ -23,6 +23,9 @@ use serde_json::{json, Value};
 pub use store::Store;
 pub use stream::OnProgress;
 
+/// The WAL archive inside the Postgres container (lab contract, stack/README.md).
+pub(crate) const ARCHIVE: &str = "/var/lib/postgresql/wal-archive";
+
 /// What the backups need to reach the lab.
 #[derive(Clone)]
 pub struct Backups {
@@ -39,7 +42,12 @@ pub struct Backups {
     /// Pauses writers and stops Postgres through the recovery ledger, so a control room that
     /// dies mid-restore leaves nothing frozen.
     pub chaos: Chaos,
+    /// Where a problem that does not fail the operation is said (a retention or audit
+    /// failure): stderr headless, a toast in the control room.
+    pub warn: Warn,
 }
+
+pub type Warn = std::sync::Arc<dyn Fn(String) + Send + Sync>;
 
 impl Backups {
     pub fn new(config: &Config, docker: Docker, via: &str) -> Result<Backups, String> {
@@ -65,6 +73,7 @@ impl Backups {
                 audit,
                 via: via.to_string(),
             },
+            warn: std::sync::Arc::new(|text| eprintln!("driftdock: {text}")),
         })
     }
 
@@ -79,10 +88,10 @@ impl Backups {
         // An operation that ran is not undone because its audit line could not be written;
         // the failure is said on stderr instead.
         if let Err(e) = self.audit.append(what, before, after, result) {
-            eprintln!(
-                "driftdock: cannot append to the audit log {}: {e}",
+            (self.warn)(format!(
+                "cannot append to the audit log {}: {e}",
                 self.audit.path().display()
-            );
+            ));
         }
     }
 
@@ -91,13 +100,11 @@ impl Backups {
         self.store.list()
     }
 
-    /// Applies retention; returns the ids deleted.
-    pub fn prune(&self, lock: &store::Locked, dry_run: bool) -> Result<Vec<String>, String> {
+    /// Applies retention, then lets the WAL archive go back no further than the oldest base
+    /// backup kept needs; returns the ids deleted.
+    pub async fn prune(&self, lock: &store::Locked) -> Result<Vec<String>, String> {
         let (all, _) = self.store.list()?;
         let doomed = retention::to_delete(&all, self.rule, chrono::Utc::now());
-        if dry_run || doomed.is_empty() {
-            return Ok(doomed);
-        }
         let mut deleted = Vec::new();
         let mut result = Ok(String::new());
         for m in all.iter().filter(|m| doomed.contains(&m.id)) {
@@ -109,14 +116,59 @@ impl Backups {
                 }
             }
         }
-        self.audit(
-            "backup.prune",
-            json!({ "rule": { "keep_last": self.rule.keep_last,
-                              "keep_within_s": self.rule.keep_within.as_secs() } }),
-            json!({ "deleted": deleted }),
-            &result,
-        );
+        let oldest_base = all
+            .iter()
+            .filter(|m| !doomed.contains(&m.id))
+            .filter_map(|m| m.wal.as_ref())
+            .map(|w| w.start_segment.clone())
+            .min_by(|a, b| a[8..].cmp(&b[8..]));
+        let mut archive = None;
+        if let (Ok(_), Some(segment)) = (&result, &oldest_base) {
+            archive = Some(self.clean_archive(segment).await);
+            if let Some(Err(e)) = &archive {
+                result = Err(format!("WAL archive clean-up: {e}"));
+            }
+        }
+        if !deleted.is_empty() || archive.is_some() {
+            self.audit(
+                "backup.prune",
+                json!({ "rule": { "keep_last": self.rule.keep_last,
+                                  "keep_within_s": self.rule.keep_within.as_secs() } }),
+                json!({ "deleted": deleted, "wal_kept_from": oldest_base,
+                        "wal_removed": archive.and_then(Result::ok) }),
+                &result,
+            );
+        }
         result.map(|_| deleted)
+    }
+
+    /// Removes archived WAL older than `segment`; returns how many files went.
+    async fn clean_archive(&self, segment: &str) -> Result<u64, String> {
+        let container = self.container().await?;
+        let script = format!(
+            "before=$(ls {ARCHIVE} | wc -l); pg_archivecleanup -x .gz {ARCHIVE} {segment} && \
+             pg_archivecleanup {ARCHIVE} {segment} && echo $((before - $(ls {ARCHIVE} | wc -l)))"
+        );
+        let cmd = [
+            "setpriv",
+            "--reuid=postgres",
+            "--regid=postgres",
+            "--init-groups",
+            "sh",
+            "-c",
+            &script,
+        ];
+        let out = crate::effects::exec::exec(
+            &self.docker,
+            &container,
+            &cmd,
+            std::time::Duration::from_secs(60),
+        )
+        .await?;
+        if out.code != 0 {
+            return Err(out.output);
+        }
+        Ok(out.output.trim().parse().unwrap_or(0))
     }
 
     pub fn lock(&self) -> Result<store::Locked, String> {

@@ -39,6 +39,24 @@ impl Target {
         })
     }
 
+    /// `pg_restore` into `database` as the lab's user, with `flags` first.
+    pub fn pg_restore(&self, database: &str, flags: &[&str]) -> Vec<String> {
+        let mut cmd = vec!["pg_restore".to_string()];
+        cmd.extend(flags.iter().map(|f| f.to_string()));
+        for arg in [
+            "--exit-on-error",
+            "--no-owner",
+            "--no-password",
+            "--username",
+            &self.user,
+            "--dbname",
+            database,
+        ] {
+            cmd.push(arg.to_string());
+        }
+        cmd
+    }
+
     /// A connection to `database` (default: the lab's).
     pub async fn connect(&self, database: Option<&str>) -> Result<PgConnection, String> {
         let mut options = PgConnectOptions::from_str(self.url.expose())

@@ -6,7 +6,7 @@
 
 use super::restore::{say, Restored};
 use super::stream::{exec_from_file, OnProgress, Ticker};
-use super::{pg, Backups};
+use super::{pg, Backups, ARCHIVE};
 use crate::app::backup::{pitr, Kind, Manifest};
 use crate::app::fault::{FaultKind, FaultSpec};
 use crate::effects::exec::exec;
@@ -14,14 +14,13 @@ use crate::probes::docker::{describe, inspected_is_lab, PROJECT_LABEL};
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
 use bollard::query_parameters::{
     CreateContainerOptions, LogsOptions, RemoveContainerOptions, StartContainerOptions,
+    StopContainerOptions,
 };
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-/// The WAL archive inside the Postgres container (lab contract, stack/README.md).
-const ARCHIVE: &str = "/var/lib/postgresql/wal-archive";
 const RECOVERY_CONF: &str = "driftdock-recovery.conf";
 /// How long WAL replay may take before the restore gives up waiting.
 const REPLAY_LIMIT: Duration = Duration::from_secs(600);
@@ -36,11 +35,30 @@ fn strings(v: &[&str]) -> Vec<String> {
 pub fn recovery_conf(target: DateTime<Utc>) -> String {
     format!(
         "# written by driftdock for a point-in-time restore\n\
-         restore_command = 'cp {ARCHIVE}/%f \"%p\"'\n\
+         restore_command = '{}'\n\
          recovery_target_time = '{}'\n\
          recovery_target_timeline = 'current'\n\
          recovery_target_action = 'promote'\n",
+        restore_command(),
         pitr::recovery_target(target)
+    )
+}
+
+/// Reads a segment from the archive, gzipped or not.
+fn restore_command() -> String {
+    format!(
+        "if [ -f {ARCHIVE}/%f.gz ]; then gzip -dc {ARCHIVE}/%f.gz > \"%p\"; else cp {ARCHIVE}/%f \"%p\"; fi"
+    )
+}
+
+/// Recovery that stops as soon as the cluster is consistent and opens it on a new timeline.
+fn recovery_conf_immediate() -> String {
+    format!(
+        "# written by driftdock to roll back a failed point-in-time restore\n\
+         restore_command = '{}'\n\
+         recovery_target = 'immediate'\n\
+         recovery_target_action = 'promote'\n",
+        restore_command()
     )
 }
 
@@ -243,27 +261,36 @@ impl Backups {
         text.lines().map(str::trim).collect::<Vec<_>>().join(" / ")
     }
 
-    /// Waits until Postgres has replayed to the target and accepts writes.
-    async fn wait_promoted(&self, container_name: &str) -> Result<(), String> {
+    /// Docker's restart count for the container, to see a crash loop between two looks.
+    async fn restarts(&self, container: &str) -> Option<i64> {
+        let c = self.docker.inspect_container(container, None).await.ok()?;
+        c.restart_count
+    }
+
+    /// Waits until Postgres has replayed to the target and accepts writes. A server that
+    /// stops or restarts (the `unless-stopped` policy brings a failed recovery straight back
+    /// into the same failure) has failed.
+    async fn wait_promoted(&self, container: &str) -> Result<(), String> {
         let deadline = Instant::now() + REPLAY_LIMIT;
+        let first = self.restarts(container).await;
         loop {
             if let Ok(mut conn) = self.target.connect(None).await {
                 if matches!(pg::in_recovery(&mut conn).await, Ok(false)) {
                     return Ok(());
                 }
             }
-            let running = self
+            let state = self
                 .docker
-                .inspect_container(container_name, None)
+                .inspect_container(container, None)
                 .await
                 .ok()
-                .and_then(|c| c.state)
-                .and_then(|s| s.running)
-                .unwrap_or(false);
-            if !running {
+                .and_then(|c| c.state);
+            let running = state.as_ref().and_then(|s| s.running).unwrap_or(false);
+            let restarting = state.as_ref().and_then(|s| s.restarting).unwrap_or(false);
+            if !running || restarting || self.restarts(container).await != first {
                 return Err(format!(
-                    "postgres stopped while replaying the WAL: {}",
-                    self.last_logs(container_name).await
+                    "postgres could not replay the WAL to the target: {}",
+                    self.last_logs(container).await
                 ));
             }
             if Instant::now() > deadline {
@@ -271,6 +298,54 @@ impl Backups {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
+    }
+
+    /// After a failed replay: has the cluster end its recovery at the first consistent point
+    /// (on a new timeline, so nothing it archives collides with the old one's segments), then
+    /// puts the safety dump back over it: the live database holds what it held before.
+    async fn roll_back(
+        &self,
+        pg: &Postgres,
+        container: &str,
+        safety: &Manifest,
+        on: OnProgress<'_>,
+    ) -> Result<(), String> {
+        // The container may be in a restart loop, which the label-resolving chaos path does
+        // not see as running; it was checked to be the lab's own before the restore began.
+        let _ = self
+            .docker
+            .stop_container(container, None::<StopContainerOptions>)
+            .await;
+        let d = &pg.pgdata;
+        let conf = recovery_conf_immediate();
+        let cleared = match self.start_helper(pg).await {
+            Ok(helper) => {
+                let script = format!(
+                    "printf '%s' \"$0\" > {d}/{RECOVERY_CONF} && touch {d}/recovery.signal"
+                );
+                let r = exec(
+                    &self.docker,
+                    &helper,
+                    &["sh", "-c", &script, &conf],
+                    Duration::from_secs(30),
+                )
+                .await;
+                self.remove_helper(&helper).await;
+                match r {
+                    Ok(out) if out.code == 0 => Ok(()),
+                    Ok(out) => Err(out.output),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        };
+        self.docker
+            .start_container(container, None::<StartContainerOptions>)
+            .await
+            .map_err(|e| format!("cannot start postgres again: {}", describe(&e)))?;
+        cleared?;
+        self.wait_promoted(container).await?;
+        self.dump_over_live(container, safety, on).await.map(|_| ())
     }
 
     pub(super) async fn restore_to_locked(
@@ -325,6 +400,32 @@ impl Backups {
             (Ok(()), Err(e)) => Err(format!("cannot start postgres again: {e}")),
             (Ok(()), Ok(_)) => self.wait_promoted(&stopped.entry.container_id).await,
         };
+        let replayed = match replayed {
+            Err(e) if laid.is_ok() => {
+                say(
+                    on,
+                    "restore --to",
+                    "rolling back to the safety backup",
+                    started,
+                );
+                let back = self
+                    .roll_back(&pg, &stopped.entry.container_id, &safety, on)
+                    .await;
+                Err(match back {
+                    Ok(()) => format!(
+                        "{e}; rolled back: the database holds what it held before (safety \
+                         backup {})",
+                        safety.id
+                    ),
+                    Err(b) => format!(
+                        "{e}; the roll-back failed too ({b}): the data from before is in safety \
+                         backup {}",
+                        safety.id
+                    ),
+                })
+            }
+            other => other,
+        };
         let result = async {
             replayed?;
             let _ = exec(
@@ -374,7 +475,11 @@ mod tests {
     fn recovery_stops_at_the_target_on_the_base_timeline_and_promotes() {
         let conf = recovery_conf("2026-12-06T06:30:00.5Z".parse().unwrap());
         assert!(conf.contains("recovery_target_time = '2026-12-06 06:30:00.500000+00'"));
-        assert!(conf.contains("restore_command = 'cp /var/lib/postgresql/wal-archive/%f \"%p\"'"));
+        assert!(conf.contains(
+            "restore_command = 'if [ -f /var/lib/postgresql/wal-archive/%f.gz ]; then gzip -dc \
+             /var/lib/postgresql/wal-archive/%f.gz > \"%p\"; else cp \
+             /var/lib/postgresql/wal-archive/%f \"%p\"; fi'"
+        ));
         assert!(conf.contains("recovery_target_timeline = 'current'"));
         assert!(conf.contains("recovery_target_action = 'promote'"));
     }

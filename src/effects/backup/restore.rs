@@ -166,41 +166,10 @@ impl Backups {
         say(on, "restore", "pausing writers", started);
         let held = self.quiesce().await?;
         let result = async {
-            let mut admin = self.target.connect(Some("postgres")).await?;
-            pg::end_other_sessions(&mut admin, &self.target.database).await?;
-            let cmd: Vec<String> = [
-                "pg_restore",
-                "--clean",
-                "--if-exists",
-                "--single-transaction",
-                "--exit-on-error",
-                "--no-owner",
-                "--no-password",
-                "--username",
-                &self.target.user,
-                "--dbname",
-                &self.target.database,
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-            let mut ticker = Ticker::new("restore", "restoring", Some(m.size), on);
-            let path = self.store.path_of(&m.file);
-            exec_from_file(&self.docker, &container, &cmd, &path, &mut ticker)
-                .await
-                .map_err(|e| format!("restore failed, the live database is unchanged: {e}"))?;
-            let mut conn = self.target.connect(None).await?;
-            let tables = pg::tables(&mut conn).await?;
-            let diffs = compare(&m.tables, &tables, true);
-            if !diffs.is_empty() {
-                return Err(format!(
-                    "restored, but it differs from the manifest: {}",
-                    diffs.join("; ")
-                ));
-            }
+            let tables = self.dump_over_live(&container, m, on).await?;
             say(on, "restore", "rebuilding the queue", started);
             let requeued = self.requeue().await?;
-            Ok((tables, requeued))
+            Ok::<_, String>((tables, requeued))
         }
         .await;
         say(on, "restore", "resuming writers", started);
@@ -223,12 +192,71 @@ impl Backups {
         })
     }
 
+    /// Restores dump `m` over the live database in one transaction and checks the tables
+    /// against its manifest. The writers must be paused.
+    pub(super) async fn dump_over_live(
+        &self,
+        container: &str,
+        m: &Manifest,
+        on: OnProgress<'_>,
+    ) -> Result<Vec<Table>, String> {
+        let mut admin = self.target.connect(Some("postgres")).await?;
+        pg::end_other_sessions(&mut admin, &self.target.database).await?;
+        let cmd = self.target.pg_restore(
+            &self.target.database,
+            &["--clean", "--if-exists", "--single-transaction"],
+        );
+        let mut ticker = Ticker::new("restore", "restoring", Some(m.size), on);
+        let path = self.store.path_of(&m.file);
+        exec_from_file(&self.docker, container, &cmd, &path, &mut ticker)
+            .await
+            .map_err(|e| format!("restore failed, the live database is unchanged: {e}"))?;
+        let mut conn = self.target.connect(None).await?;
+        let tables = pg::tables(&mut conn).await?;
+        let diffs = compare(&m.tables, &tables, true);
+        if !diffs.is_empty() {
+            return Err(format!(
+                "restored, but it differs from the manifest: {}",
+                diffs.join("; ")
+            ));
+        }
+        Ok(tables)
+    }
+
     /// The base a restore to `target` would start from, after making the archive reach now.
     pub async fn plan_to(&self, target: DateTime<Utc>) -> Result<Manifest, String> {
         let (all, _) = self.store.list()?;
         let mut conn = self.target.connect(None).await?;
         let archive_end = pg::archive_now(&mut conn).await?;
-        pitr::choose_base(&all, target, archive_end).cloned()
+        let base = pitr::choose_base(&all, target, archive_end)?.clone();
+        self.archive_holds(&base).await?;
+        Ok(base)
+    }
+
+    /// Whether the archive still starts early enough for `base`: pruning removes the oldest
+    /// segments first, so the base's first segment being there means the rest are.
+    async fn archive_holds(&self, base: &Manifest) -> Result<(), String> {
+        let Some(wal) = &base.wal else {
+            return Ok(());
+        };
+        let container = self.container().await?;
+        let script = format!("ls {} | grep -q '^{}'", super::ARCHIVE, wal.start_segment);
+        let out = crate::effects::exec::exec(
+            &self.docker,
+            &container,
+            &["sh", "-c", &script],
+            Duration::from_secs(30),
+        )
+        .await?;
+        if out.code == 0 {
+            Ok(())
+        } else {
+            Err(format!(
+                "the WAL archive no longer holds segment {} that base {} starts from (pruned \
+                 by retention of another backup folder?); take a new base backup",
+                wal.start_segment, base.id
+            ))
+        }
     }
 
     /// Restores the whole cluster to `target`.

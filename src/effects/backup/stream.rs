@@ -170,9 +170,7 @@ pub async fn exec_from_file(
     path: &std::path::Path,
     ticker: &mut Ticker<'_>,
 ) -> Result<String, String> {
-    let mut file = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let mut chunks = Chunks::open(path).await?;
     let (id, started) = start(docker, container, cmd, true).await?;
     let StartExecResults::Attached {
         mut output,
@@ -182,21 +180,13 @@ pub async fn exec_from_file(
         return Err("the exec started detached".into());
     };
     let feed = async {
-        let mut buf = vec![0u8; CHUNK];
         let mut sent = 0u64;
-        loop {
-            let n = file
-                .read(&mut buf)
-                .await
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            if n == 0 {
-                break;
-            }
+        while let Some(chunk) = chunks.next().await? {
             // A command that stops reading (it failed) ends the feed; its exit code says why.
-            if input.write_all(&buf[..n]).await.is_err() {
+            if input.write_all(chunk).await.is_err() {
                 return Ok::<_, String>(sent);
             }
-            sent += n as u64;
+            sent += chunk.len() as u64;
             ticker.report(sent, false);
         }
         let _ = input.shutdown().await;
@@ -231,24 +221,43 @@ pub async fn sha256_file(
     path: &std::path::Path,
     ticker: &mut Ticker<'_>,
 ) -> Result<String, String> {
-    let mut file = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let mut chunks = Chunks::open(path).await?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; CHUNK];
     let mut read = 0u64;
-    loop {
-        let n = file
-            .read(&mut buf)
-            .await
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        read += n as u64;
+    while let Some(chunk) = chunks.next().await? {
+        hasher.update(chunk);
+        read += chunk.len() as u64;
         ticker.report(read, false);
     }
     ticker.report(read, true);
     Ok(format!("{:x}", hasher.finalize()))
+}
+
+/// A file read in large chunks, with its name in every error.
+struct Chunks {
+    file: tokio::fs::File,
+    buf: Vec<u8>,
+    path: std::path::PathBuf,
+}
+
+impl Chunks {
+    async fn open(path: &std::path::Path) -> Result<Chunks, String> {
+        let file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        Ok(Chunks {
+            file,
+            buf: vec![0u8; CHUNK],
+            path: path.to_path_buf(),
+        })
+    }
+
+    async fn next(&mut self) -> Result<Option<&[u8]>, String> {
+        let n = self
+            .file
+            .read(&mut self.buf)
+            .await
+            .map_err(|e| format!("cannot read {}: {e}", self.path.display()))?;
+        Ok((n > 0).then(|| &self.buf[..n]))
+    }
 }

@@ -1,11 +1,14 @@
 //! Taking a dump: row counts and `pg_dump -Fc` read one exported snapshot, so the manifest's
 //! counts are exactly what the file holds.
 
+use super::store::Partial;
 use super::stream::{exec_to_file, OnProgress, Ticker};
 use super::{pg, Backups};
-use crate::app::backup::{new_id, Kind, Manifest, MANIFEST_VERSION};
+use crate::app::backup::{new_id, Kind, Manifest, Table, WalSpan, MANIFEST_VERSION};
+use chrono::DateTime;
 use chrono::Utc;
 use serde_json::json;
+use sqlx::postgres::PgConnection;
 
 impl Backups {
     /// Takes a backup of `kind`, then applies retention. `reason` is kept in the manifest.
@@ -18,8 +21,8 @@ impl Backups {
         let lock = self.lock()?;
         let m = self.create_locked(&lock, kind, reason, on).await?;
         // A prune that fails does not undo a good backup; it is audited and said.
-        if let Err(e) = self.prune(&lock, false) {
-            eprintln!("driftdock: retention: {e}");
+        if let Err(e) = self.prune(&lock).await {
+            (self.warn)(format!("retention: {e}"));
         }
         Ok(m)
     }
@@ -64,21 +67,67 @@ impl Backups {
         candidate
     }
 
+    /// What every backup starts with: the container, an id, a connection.
+    pub(super) async fn begin(&self, kind: Kind) -> Result<Begun, String> {
+        let container = self.container().await?;
+        let started_at = Utc::now();
+        let id = self.fresh_id(kind, started_at);
+        let file = format!("{id}.{}", kind.extension());
+        let mut conn = self.target.connect(None).await?;
+        let server_version = pg::server_version(&mut conn).await?;
+        Ok(Begun {
+            container,
+            kind,
+            started_at,
+            id,
+            file,
+            conn,
+            server_version,
+        })
+    }
+
+    /// Streams `cmd`'s output into the backup's temp file: the file (kept only by `keep`),
+    /// its size and sha256.
+    pub(super) async fn stream_out(
+        &self,
+        lock: &super::store::Locked,
+        b: &Begun,
+        cmd: &[String],
+        phase: &str,
+        on: OnProgress<'_>,
+    ) -> Result<(Partial, u64, String), String> {
+        let (partial, mut out) = self.store.partial(lock, &b.file)?;
+        let mut ticker = Ticker::new("backup", phase, None, on);
+        let (size, sha256) = exec_to_file(&self.docker, &b.container, cmd, &mut out, &mut ticker)
+            .await
+            .map_err(|e| {
+                format!(
+                    "backup failed, nothing kept in {}: {e}",
+                    self.store.dir().display()
+                )
+            })?;
+        Ok((partial, size, sha256))
+    }
+
+    /// Moves the file into place, then writes its manifest; on failure neither is left.
+    pub(super) fn keep(&self, partial: Partial, m: Manifest) -> Result<Manifest, String> {
+        self.store.commit(partial, &m.file)?;
+        if let Err(e) = self.store.write_manifest(&m) {
+            let _ = std::fs::remove_file(self.store.path_of(&m.file));
+            return Err(e);
+        }
+        Ok(m)
+    }
+
     async fn dump(
         &self,
         lock: &super::store::Locked,
         reason: &str,
         on: OnProgress<'_>,
     ) -> Result<Manifest, String> {
-        let container = self.container().await?;
-        let started_at = Utc::now();
-        let id = self.fresh_id(Kind::Dump, started_at);
-        let file = format!("{id}.{}", Kind::Dump.extension());
-        let mut conn = self.target.connect(None).await?;
-        let server_version = pg::server_version(&mut conn).await?;
-        let snapshot = pg::export_snapshot(&mut conn).await?;
-        let tables = pg::tables(&mut conn).await?;
-        let (partial, mut out) = self.store.partial(lock, &file)?;
+        let mut b = self.begin(Kind::Dump).await?;
+        let snapshot = pg::export_snapshot(&mut b.conn).await?;
+        let tables = pg::tables(&mut b.conn).await?;
         let cmd: Vec<String> = [
             "pg_dump",
             "--format=custom",
@@ -93,37 +142,50 @@ impl Backups {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let mut ticker = Ticker::new("backup", "dumping", None, on);
-        let streamed = exec_to_file(&self.docker, &container, &cmd, &mut out, &mut ticker).await;
-        pg::end_snapshot(&mut conn).await;
-        let (size, sha256) = streamed.map_err(|e| {
-            format!(
-                "backup failed, nothing kept in {}: {e}",
-                self.store.dir().display()
-            )
-        })?;
-        drop(out);
-        self.store.commit(partial, &file)?;
-        let m = Manifest {
+        let streamed = self.stream_out(lock, &b, &cmd, "dumping", on).await;
+        pg::end_snapshot(&mut b.conn).await;
+        let (partial, size, sha256) = streamed?;
+        let m = b.manifest(&self.target.database, reason, size, sha256, tables, None);
+        self.keep(partial, m)
+    }
+}
+
+pub(super) struct Begun {
+    pub container: String,
+    pub kind: Kind,
+    pub started_at: DateTime<Utc>,
+    pub id: String,
+    pub file: String,
+    pub conn: PgConnection,
+    pub server_version: String,
+}
+
+impl Begun {
+    /// The manifest of a backup complete now.
+    pub fn manifest(
+        &self,
+        database: &str,
+        reason: &str,
+        size: u64,
+        sha256: String,
+        tables: Vec<Table>,
+        wal: Option<WalSpan>,
+    ) -> Manifest {
+        Manifest {
             version: MANIFEST_VERSION,
-            id,
-            kind: Kind::Dump,
-            file,
-            started_at,
+            id: self.id.clone(),
+            kind: self.kind,
+            file: self.file.clone(),
+            started_at: self.started_at,
             finished_at: Utc::now(),
             size,
             sha256,
-            server_version,
-            database: self.target.database.clone(),
+            server_version: self.server_version.clone(),
+            database: database.into(),
             tables,
             reason: reason.into(),
-            wal: None,
+            wal,
             verified: None,
-        };
-        if let Err(e) = self.store.write_manifest(&m) {
-            let _ = std::fs::remove_file(self.store.path_of(&m.file));
-            return Err(e);
         }
-        Ok(m)
     }
 }

@@ -114,19 +114,7 @@ impl Backups {
         )
         .await?;
         let result = async {
-            let cmd: Vec<String> = [
-                "pg_restore",
-                "--exit-on-error",
-                "--no-owner",
-                "--no-password",
-                "--username",
-                &self.target.user,
-                "--dbname",
-                &scratch,
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+            let cmd = self.target.pg_restore(&scratch, &[]);
             let mut ticker = Ticker::new("verify", "restoring a scratch copy", Some(m.size), on);
             let path = self.store.path_of(&m.file);
             exec_from_file(&self.docker, &container, &cmd, &path, &mut ticker).await?;
