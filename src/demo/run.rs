@@ -8,7 +8,7 @@ use pty_process::blocking::{Command, Pty};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -145,11 +145,16 @@ impl Session {
     }
 
     /// Asks the control room to leave (answering its question if effects run), waits, and
-    /// ends it if it does not: SIGTERM, then SIGKILL.
+    /// ends it if it does not: SIGTERM, then SIGKILL. A backup operation on screen (a restore
+    /// above all) is given the same time to end first: leaving would cut it short.
     fn finish(&mut self, timeout: Duration) -> Option<i32> {
         if !self.exited() {
             let _ = self.send(b"\x1b");
             thread::sleep(Duration::from_millis(100));
+            let start = Instant::now();
+            while !self.exited() && start.elapsed() < timeout && backup_running(&self.screen()) {
+                thread::sleep(Duration::from_millis(250));
+            }
             let _ = self.send(b"q");
             let start = Instant::now();
             let mut answered = false;
@@ -217,6 +222,17 @@ fn feed(pty: &Pty, parser: &Mutex<vt100::Parser>, tail: &mut Vec<u8>, bytes: &[u
     let mut joined = std::mem::take(tail);
     joined.extend_from_slice(rest);
     *tail = joined[joined.len().saturating_sub(keep)..].to_vec();
+}
+
+/// Whether the backups panel shows an operation's gauge: `▶ restore to 07:22:37 · replaying`.
+fn backup_running(screen: &str) -> bool {
+    static GAUGE: OnceLock<regex::Regex> = OnceLock::new();
+    GAUGE
+        .get_or_init(|| {
+            regex::Regex::new(r"▶ (base backup|backup|verify \S+|restore \S+|restore to \S+) · ")
+                .expect("a valid regex")
+        })
+        .is_match(screen)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -393,4 +409,19 @@ fn write_screen(path: &Path, screen: &str) -> Result<()> {
     }
     std::fs::write(path, format!("{screen}\n"))
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_backup_gauge_is_told_from_a_selected_row() {
+        assert!(super::backup_running(
+            "┃▶ restore to 07:22:37 · replaying the WAL   ┃"
+        ));
+        assert!(super::backup_running("┃▶ base backup · starting"));
+        assert!(!super::backup_running("┃▶ api-v1     running     healthy"));
+        assert!(!super::backup_running(
+            "┃✓ 20261206-072235-base kept (4.7 MB"
+        ));
+    }
 }
