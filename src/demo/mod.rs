@@ -3,6 +3,7 @@
 
 pub mod keys;
 pub mod run;
+mod screen;
 mod syntax;
 pub mod tape;
 

@@ -2,13 +2,14 @@
 //! tape's keys, its output read into a terminal emulator whose screen the tape's `Wait` and
 //! `Expect` look at. The recording is the one the control room writes itself (`--record`).
 
+use super::screen::{backup_running, feed};
 use super::tape::{expand, Action, Step, Tape};
 use anyhow::{bail, Context, Result};
 use pty_process::blocking::{Command, Pty};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -193,49 +194,7 @@ impl Session {
     }
 }
 
-/// The terminal's question for the cursor's place, which the control room asks as it starts.
-const ASK_CURSOR: &[u8] = b"\x1b[6n";
-
-/// Draws `bytes` on the screen and answers each cursor question in them as a terminal would,
-/// with the place the output before it left the cursor. `tail` keeps the end of the last
-/// read, for a question cut in two.
-fn feed(pty: &Pty, parser: &Mutex<vt100::Parser>, tail: &mut Vec<u8>, bytes: &[u8]) {
-    let mut p = lock(parser);
-    let mut rest = bytes;
-    loop {
-        let joined: Vec<u8> = tail.iter().chain(rest.iter()).copied().collect();
-        let Some(at) = joined
-            .windows(ASK_CURSOR.len())
-            .position(|w| w == ASK_CURSOR)
-        else {
-            break;
-        };
-        let end = at + ASK_CURSOR.len() - tail.len();
-        p.process(&rest[..end]);
-        rest = &rest[end..];
-        tail.clear();
-        let (row, col) = p.screen().cursor_position();
-        let _ = write!(&*pty, "\x1b[{};{}R", row + 1, col + 1);
-    }
-    p.process(rest);
-    let keep = ASK_CURSOR.len() - 1;
-    let mut joined = std::mem::take(tail);
-    joined.extend_from_slice(rest);
-    *tail = joined[joined.len().saturating_sub(keep)..].to_vec();
-}
-
-/// Whether the backups panel shows an operation's gauge: `▶ restore to 07:22:37 · replaying`.
-fn backup_running(screen: &str) -> bool {
-    static GAUGE: OnceLock<regex::Regex> = OnceLock::new();
-    GAUGE
-        .get_or_init(|| {
-            regex::Regex::new(r"▶ (base backup|backup|verify \S+|restore \S+|restore to \S+) · ")
-                .expect("a valid regex")
-        })
-        .is_match(screen)
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
