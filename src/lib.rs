@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod config;
+pub mod demo;
 pub mod drill;
 pub mod effects;
 pub mod probes;

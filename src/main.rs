@@ -99,6 +99,14 @@ enum Command {
         #[arg(long)]
         exit_at_end: bool,
     },
+    /// Demo tapes: play one against the control room, recorded; or check tapes.
+    Demo {
+        /// JSON instead of text.
+        #[arg(long, global = true)]
+        json: bool,
+        #[command(subcommand)]
+        action: cli::demo::DemoAction,
+    },
 }
 
 /// The config, with `--plan FILE` (if given) as the plan `p` runs.
@@ -118,7 +126,12 @@ fn recover_first(args: &Args) {
     use cli::chaos::ChaosAction;
     match &args.command {
         // A replay touches nothing and may run where there is no Docker at all.
-        Some(Command::Lab { .. }) | None | Some(Command::Up) | Some(Command::Replay { .. }) => {}
+        // A demo's control room recovers at its own start.
+        Some(Command::Lab { .. })
+        | None
+        | Some(Command::Up)
+        | Some(Command::Replay { .. })
+        | Some(Command::Demo { .. }) => {}
         Some(Command::Chaos {
             action: ChaosAction::StopAll | ChaosAction::Recover,
             ..
@@ -188,6 +201,14 @@ fn main() {
                 exit_at_end,
             }) => Config::load(args.config.as_deref())
                 .and_then(|c| cli::replay::run(&c, &file, speed, !exit_at_end, &args.screen)),
+            Some(Command::Demo { json, action }) => {
+                let passed = cli::demo::Passed {
+                    config: args.config.as_deref(),
+                    readonly: args.readonly,
+                    overwrite: args.screen.overwrite,
+                };
+                cli::demo::run(action, json, &passed)
+            }
             None => config_with_plan(args.config.as_deref(), args.plan.as_deref())
                 .and_then(|c| cli::tui::run(c, args.readonly, &args.screen)),
         };

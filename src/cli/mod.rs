@@ -1,6 +1,7 @@
 pub mod backup;
 pub mod canary;
 pub mod chaos;
+pub mod demo;
 pub mod drill;
 pub mod lab;
 pub mod load;
