@@ -77,6 +77,45 @@ fn the_cast_replays_to_the_screen_that_was_drawn() {
     assert_eq!(final_screen(&parsed), expected(&state, w, h));
 }
 
+/// The asciinema player (the PyPI package, `asciinema cat`) reads the cast and plays back
+/// exactly the screen that was drawn.
+#[test]
+fn the_asciinema_player_plays_it_back() {
+    let dir = temp("player");
+    let path = dir.join("player.cast");
+    let (w, h) = (80, 24);
+    let cast = Cast::create(&path, &Header::new(w, h), false, Redactor::default())
+        .unwrap()
+        .shared();
+    let mut term = recorder(&cast, w, h);
+    let mut state = fixture::busy();
+    for c in ['j', '6'] {
+        term.draw(|f| ui::view(&state, f)).unwrap();
+        key(&mut state, c);
+    }
+    term.draw(|f| ui::view(&state, f)).unwrap();
+    cast.lock().unwrap().finish().unwrap();
+    let out = std::process::Command::new("asciinema")
+        .arg("cat")
+        .arg(&path)
+        .output()
+        .expect("asciinema (pip install asciinema) plays casts; .ci/run installs it");
+    assert!(
+        out.status.success(),
+        "asciinema cat refused the cast: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let nz = |n: u16| std::num::NonZeroU16::new(n).unwrap();
+    let mut parser = vt100::Parser::new(nz(h), nz(w), 0);
+    parser.process(&out.stdout);
+    let played: Vec<String> = parser
+        .screen()
+        .rows(0, w)
+        .map(|r| r.trim_end().to_string())
+        .collect();
+    assert_eq!(played, expected(&state, w, h));
+}
+
 #[test]
 fn a_resize_is_an_r_event_and_the_screen_follows_it() {
     let dir = temp("resize");
