@@ -6,6 +6,7 @@
 mod base;
 pub mod pg;
 mod pitr;
+mod recovery;
 pub mod restore;
 pub mod store;
 pub mod stream;

@@ -4,10 +4,11 @@
 //! Postgres replays the archived WAL up to the target and promotes. A new base backup follows,
 //! on the new timeline.
 
+use super::recovery::{recovery_conf, recovery_conf_immediate, RECOVERY_CONF};
 use super::restore::{say, Restored};
 use super::stream::{exec_from_file, OnProgress, Ticker};
-use super::{pg, Backups, ARCHIVE};
-use crate::app::backup::{pitr, Kind, Manifest};
+use super::{pg, Backups};
+use crate::app::backup::{Kind, Manifest};
 use crate::app::fault::{FaultKind, FaultSpec};
 use crate::effects::exec::exec;
 use crate::probes::docker::{describe, inspected_is_lab, PROJECT_LABEL};
@@ -21,45 +22,12 @@ use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-const RECOVERY_CONF: &str = "driftdock-recovery.conf";
 /// How long WAL replay may take before the restore gives up waiting.
 const REPLAY_LIMIT: Duration = Duration::from_secs(600);
 const HOLD: Duration = Duration::from_secs(30 * 60);
 
 fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
-}
-
-/// The recovery settings Postgres reads on start: replay from the archive, stop at `target`
-/// on the base's own timeline, then open for writes.
-pub fn recovery_conf(target: DateTime<Utc>) -> String {
-    format!(
-        "# written by driftdock for a point-in-time restore\n\
-         restore_command = '{}'\n\
-         recovery_target_time = '{}'\n\
-         recovery_target_timeline = 'current'\n\
-         recovery_target_action = 'promote'\n",
-        restore_command(),
-        pitr::recovery_target(target)
-    )
-}
-
-/// Reads a segment from the archive, gzipped or not.
-fn restore_command() -> String {
-    format!(
-        "if [ -f {ARCHIVE}/%f.gz ]; then gzip -dc {ARCHIVE}/%f.gz > \"%p\"; else cp {ARCHIVE}/%f \"%p\"; fi"
-    )
-}
-
-/// Recovery that stops as soon as the cluster is consistent and opens it on a new timeline.
-fn recovery_conf_immediate() -> String {
-    format!(
-        "# written by driftdock to roll back a failed point-in-time restore\n\
-         restore_command = '{}'\n\
-         recovery_target = 'immediate'\n\
-         recovery_target_action = 'promote'\n",
-        restore_command()
-    )
 }
 
 struct Postgres {
@@ -464,23 +432,5 @@ impl Backups {
             target: Some(target),
             new_base: Some(new_base),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn recovery_stops_at_the_target_on_the_base_timeline_and_promotes() {
-        let conf = recovery_conf("2026-12-06T06:30:00.5Z".parse().unwrap());
-        assert!(conf.contains("recovery_target_time = '2026-12-06 06:30:00.500000+00'"));
-        assert!(conf.contains(
-            "restore_command = 'if [ -f /var/lib/postgresql/wal-archive/%f.gz ]; then gzip -dc \
-             /var/lib/postgresql/wal-archive/%f.gz > \"%p\"; else cp \
-             /var/lib/postgresql/wal-archive/%f \"%p\"; fi'"
-        ));
-        assert!(conf.contains("recovery_target_timeline = 'current'"));
-        assert!(conf.contains("recovery_target_action = 'promote'"));
     }
 }
