@@ -152,17 +152,7 @@ fn confirm_quit(state: &State, frame: &mut Frame, body: Rect, theme: &Theme) {
             Span::styled(" stay", theme.label),
         ]),
     ];
-    let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 6;
-    let area = centered(body, width, lines.len() as u16 + 4);
-    frame.render_widget(Clear, area);
-    let block = popup("quit?", theme).padding(Padding::uniform(1));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let lines: Vec<Line> = lines
-        .into_iter()
-        .map(|l| clip(l, inner.width as usize))
-        .collect();
-    frame.render_widget(Paragraph::new(lines).centered(), inner);
+    question_box(frame, body, "quit?", lines, theme, true);
 }
 
 /// The restore question: the backup's id must be typed back before Enter restores.
@@ -195,17 +185,31 @@ fn confirm_restore(c: &crate::app::backups::Confirm, frame: &mut Frame, body: Re
             Span::styled(" cancel", theme.label),
         ]),
     ];
+    question_box(frame, body, "restore?", lines, theme, false);
+}
+
+/// A question in a padded popup sized to its lines, centred in `body`.
+fn question_box(
+    frame: &mut Frame,
+    body: Rect,
+    title: &str,
+    lines: Vec<Line>,
+    theme: &Theme,
+    centre_text: bool,
+) {
     let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 6;
     let area = centered(body, width, lines.len() as u16 + 4);
     frame.render_widget(Clear, area);
-    let block = popup("restore?", theme).padding(Padding::uniform(1));
+    let block = popup(title, theme).padding(Padding::uniform(1));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let lines: Vec<Line> = lines
         .into_iter()
         .map(|l| clip(l, inner.width as usize))
         .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    let text = Paragraph::new(lines);
+    let text = if centre_text { text.centered() } else { text };
+    frame.render_widget(text, inner);
 }
 
 fn toasts(state: &State, frame: &mut Frame, body: Rect, theme: &Theme) {

@@ -5,7 +5,6 @@
 use super::stream::{exec_from_file, OnProgress, Ticker};
 use super::{pg, Backups};
 use crate::app::backup::{Kind, Manifest, Table, WalSpan};
-use crate::effects::exec::exec;
 use std::time::Duration;
 
 /// Where a base backup is unpacked and started for verification, inside the container.
@@ -14,29 +13,6 @@ const SCRATCH_PORT: &str = "5499";
 
 fn sh(script: String) -> Vec<String> {
     vec!["sh".into(), "-c".into(), script]
-}
-
-/// Runs a shell script as the postgres user in the container; its output, or why it failed.
-async fn as_postgres(
-    b: &Backups,
-    container: &str,
-    script: &str,
-    timeout: Duration,
-) -> Result<String, String> {
-    let cmd = [
-        "setpriv",
-        "--reuid=postgres",
-        "--regid=postgres",
-        "--init-groups",
-        "sh",
-        "-c",
-        script,
-    ];
-    let out = exec(&b.docker, container, &cmd, timeout).await?;
-    if out.code != 0 {
-        return Err(crate::config::redact_str(&out.output));
-    }
-    Ok(out.output)
 }
 
 /// Parses `name|columns|rows` lines from psql.
@@ -106,9 +82,8 @@ impl Backups {
             "if [ -f {SCRATCH}/data/postmaster.pid ]; then pg_ctl -D {SCRATCH}/data -m immediate \
              stop >/dev/null 2>&1; fi; rm -rf {SCRATCH}"
         );
-        as_postgres(self, &container, &clean, long).await?;
-        as_postgres(
-            self,
+        self.as_postgres(&container, &clean, long).await?;
+        self.as_postgres(
             &container,
             &format!("mkdir -p {SCRATCH}/data {SCRATCH}/run && chmod 700 {SCRATCH}/data"),
             long,
@@ -143,7 +118,7 @@ impl Backups {
                  unix_socket_directories={SCRATCH}/run -c archive_mode=off -c \
                  shared_buffers=32MB\" start >/dev/null || {{ tail -5 {SCRATCH}/log; exit 1; }}"
             );
-            as_postgres(self, &container, &start, long).await?;
+            self.as_postgres(&container, &start, long).await?;
             let query = format!(
                 "psql -X -v ON_ERROR_STOP=1 -h {SCRATCH}/run -p {SCRATCH_PORT} -U {} -d {} -At \
                  -F '|' -c \"{}\"",
@@ -151,10 +126,10 @@ impl Backups {
                 self.target.database,
                 pg::TABLES_SQL.replace('"', "\\\"")
             );
-            parse_tables(&as_postgres(self, &container, &query, long).await?)
+            parse_tables(&self.as_postgres(&container, &query, long).await?)
         }
         .await;
-        let _ = as_postgres(self, &container, &clean, long).await;
+        let _ = self.as_postgres(&container, &clean, long).await;
         result
     }
 }

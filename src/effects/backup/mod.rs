@@ -150,6 +150,19 @@ impl Backups {
             "before=$(ls {ARCHIVE} | wc -l); pg_archivecleanup -x .gz {ARCHIVE} {segment} && \
              pg_archivecleanup {ARCHIVE} {segment} && echo $((before - $(ls {ARCHIVE} | wc -l)))"
         );
+        let out = self
+            .as_postgres(&container, &script, std::time::Duration::from_secs(60))
+            .await?;
+        Ok(out.trim().parse().unwrap_or(0))
+    }
+
+    /// Runs a shell script as the postgres user in the container; its output, or why it failed.
+    pub(super) async fn as_postgres(
+        &self,
+        container: &str,
+        script: &str,
+        timeout: std::time::Duration,
+    ) -> Result<String, String> {
         let cmd = [
             "setpriv",
             "--reuid=postgres",
@@ -157,19 +170,13 @@ impl Backups {
             "--init-groups",
             "sh",
             "-c",
-            &script,
+            script,
         ];
-        let out = crate::effects::exec::exec(
-            &self.docker,
-            &container,
-            &cmd,
-            std::time::Duration::from_secs(60),
-        )
-        .await?;
+        let out = crate::effects::exec::exec(&self.docker, container, &cmd, timeout).await?;
         if out.code != 0 {
-            return Err(out.output);
+            return Err(crate::config::redact_str(&out.output));
         }
-        Ok(out.output.trim().parse().unwrap_or(0))
+        Ok(out.output)
     }
 
     pub fn lock(&self) -> Result<store::Locked, String> {
