@@ -3,10 +3,10 @@
 //! written whole as it happens, so a recording cut short by a crash is still a valid prefix.
 
 use super::redact::Redactor;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -63,20 +63,7 @@ impl Cast {
         overwrite: bool,
         redactor: Redactor,
     ) -> Result<Cast> {
-        let mut options = OpenOptions::new();
-        options.write(true);
-        if overwrite {
-            options.create(true).truncate(true);
-        } else {
-            options.create_new(true);
-        }
-        let mut file = match options.open(path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                bail!("{} exists; pass --overwrite to replace it", path.display())
-            }
-            Err(e) => return Err(e).with_context(|| format!("cannot write to {}", path.display())),
-        };
+        let mut file = super::create_file(path, overwrite)?;
         let mut line = serde_json::to_string(header)?;
         line.push('\n');
         file.write_all(line.as_bytes())

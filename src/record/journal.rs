@@ -8,8 +8,8 @@ use crate::app::start::Start;
 use crate::app::Msg;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -48,20 +48,7 @@ impl JournalWriter {
         overwrite: bool,
         redactor: Redactor,
     ) -> Result<JournalWriter> {
-        let mut options = OpenOptions::new();
-        options.write(true);
-        if overwrite {
-            options.create(true).truncate(true);
-        } else {
-            options.create_new(true);
-        }
-        let file = match options.open(path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                bail!("{} exists; pass --overwrite to replace it", path.display())
-            }
-            Err(e) => return Err(e).with_context(|| format!("cannot write to {}", path.display())),
-        };
+        let file = super::create_file(path, overwrite)?;
         let mut journal = JournalWriter {
             out: BufWriter::new(file),
             path: path.to_path_buf(),
